@@ -1,0 +1,309 @@
+// Command roundtable serves Roundtable and looks after its database.
+//
+//	roundtable [serve]                 serve the web application (the default)
+//	roundtable migrate                 bring the database schema up to date
+//	roundtable import authorities FILE import the UK local authority register (mySociety CSV)
+//	roundtable demo                    fill an empty database with demo data
+//	roundtable backup FILE             write a consistent copy of the SQLite database
+//	roundtable version                 print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"roundtable/internal/app"
+	"roundtable/internal/demo"
+	"roundtable/internal/directory"
+	"roundtable/internal/platform/db"
+)
+
+// version is set at build time (make build).
+var version = "dev"
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "roundtable:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// config is the shared configuration: flags, with environment variables as defaults.
+type config struct {
+	addr        string
+	dataDir     string
+	databaseURL string
+	baseURL     string
+	logFormat   string
+}
+
+func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe bool) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.dataDir, "data", env("ROUNDTABLE_DATA", "./data"), "data directory for the embedded SQLite database (env ROUNDTABLE_DATA)")
+	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", ""), "postgres://... to use PostgreSQL instead of SQLite (env DATABASE_URL)")
+	fs.StringVar(&c.logFormat, "log-format", env("ROUNDTABLE_LOG_FORMAT", "text"), "log format: text or json (env ROUNDTABLE_LOG_FORMAT)")
+	if withServe {
+		fs.StringVar(&c.addr, "addr", env("ROUNDTABLE_ADDR", "localhost:8080"), "address to listen on (env ROUNDTABLE_ADDR)")
+		fs.StringVar(&c.baseURL, "base-url", env("ROUNDTABLE_BASE_URL", ""), "public address, such as https://roundtable.example; https makes cookies Secure (env ROUNDTABLE_BASE_URL)")
+	}
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	if c.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// open opens and migrates the database; a database that cannot be opened or migrated stops
+// the command with a clear message.
+func (c *config) open(ctx context.Context, log *slog.Logger) (*db.DB, error) {
+	d, err := db.Open(ctx, db.Options{URL: c.databaseURL, DataDir: c.dataDir})
+	if err != nil {
+		return nil, err
+	}
+	n, err := d.Migrate(ctx, app.Migrations())
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("the database could not be brought up to date, so nothing was changed: %w", err)
+	}
+	where := d.Path
+	if d.Dialect == db.Postgres {
+		where = "PostgreSQL"
+	}
+	log.Info("database ready", "dialect", d.Dialect, "at", where, "migrations_applied", n)
+	return d, nil
+}
+
+var commands = []struct{ name, summary string }{
+	{"serve", "serve the web application (the default)"},
+	{"migrate", "bring the database schema up to date"},
+	{"import", "import reference data: import authorities FILE"},
+	{"demo", "fill an empty database with demo data"},
+	{"backup", "write a consistent copy of the SQLite database to FILE"},
+	{"version", "print the version"},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: roundtable [command] [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'roundtable COMMAND --help' for a command's flags.")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		usage(stdout)
+		return flag.ErrHelp
+	}
+	var c config
+	fs := flag.NewFlagSet("roundtable "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	switch cmd {
+	case "serve":
+		c.flags(fs, getenv, true)
+		if err := parse(fs, args, "Serve the web application until SIGTERM or SIGINT; requests in flight finish first."); err != nil {
+			return err
+		}
+		return serve(ctx, &c, stderr)
+	case "migrate":
+		c.flags(fs, getenv, false)
+		if err := parse(fs, args, "Bring the database schema up to date. The server also does this when it starts."); err != nil {
+			return err
+		}
+		log := c.logger(stderr)
+		d, err := c.open(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		fmt.Fprintln(stdout, "The database is up to date.")
+		return nil
+	case "import":
+		c.flags(fs, getenv, false)
+		if err := parse(fs, args, "Import reference data.\n\n  roundtable import authorities FILE   the UK local authority register, mySociety's CSV format"); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) != 2 || rest[0] != "authorities" {
+			return usageError{"usage: roundtable import authorities FILE"}
+		}
+		return importAuthorities(ctx, &c, rest[1], stdout, stderr)
+	case "demo":
+		c.flags(fs, getenv, false)
+		var authorities string
+		fs.StringVar(&authorities, "authorities", "../shared/data/uk_local_authorities.csv", "the UK local authority register to import first")
+		if err := parse(fs, args, "Fill an empty database with demo data: the council register, partner organisations and one account for each role. A database that already has data is left alone."); err != nil {
+			return err
+		}
+		log := c.logger(stderr)
+		d, err := c.open(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		loaded, err := demo.Load(ctx, d, demo.Options{AuthoritiesFile: authorities})
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if !loaded {
+			fmt.Fprintln(stdout, "The database already has data, so the demo data was not loaded again.")
+			return nil
+		}
+		fmt.Fprintln(stdout, "Demo data loaded. Sign in with any of these accounts:")
+		for _, a := range demo.Accounts() {
+			fmt.Fprintf(stdout, "  %-30s %-34s %s\n", a.Role, a.Login, a.Password)
+		}
+		return nil
+	case "backup":
+		c.flags(fs, getenv, false)
+		if err := parse(fs, args, "Write a consistent copy of the SQLite database to FILE while the server runs.\n\n  roundtable backup FILE"); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usageError{"usage: roundtable backup FILE"}
+		}
+		d, err := db.Open(ctx, db.Options{URL: c.databaseURL, DataDir: c.dataDir})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		if err := d.Backup(ctx, fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Backed up to %s.\n", fs.Arg(0))
+		return nil
+	case "version":
+		if err := parse(fs, args, "Print the version."); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "roundtable", version)
+		return nil
+	default:
+		usage(stderr)
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}
+
+func parse(fs *flag.FlagSet, args []string, about string) error {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\n%s\n\nFlags:\n", fs.Name(), about)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+func importAuthorities(ctx context.Context, c *config, path string, stdout, stderr io.Writer) error {
+	log := c.logger(stderr)
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	defer f.Close()
+	d, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	res, err := directory.ImportAuthorities(ctx, d, f)
+	if err != nil {
+		return fmt.Errorf("%s was not imported, and nothing was changed: %w", path, err)
+	}
+	fmt.Fprintf(stdout, "Imported %d current councils and %d past councils (%d added, %d updated).\n",
+		res.Current, res.Past, res.Added, res.Updated)
+	return nil
+}
+
+func serve(ctx context.Context, c *config, stderr io.Writer) error {
+	log := c.logger(stderr)
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	d, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	a, err := app.New(d, app.Config{BaseURL: c.baseURL, Log: log, Demo: demo.Accounts})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", c.addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	if c.baseURL != "" {
+		url = c.baseURL
+	}
+	log.Info("serving Roundtable", "url", url, "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

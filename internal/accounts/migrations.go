@@ -1,0 +1,63 @@
+package accounts
+
+import "roundtable/internal/platform/db"
+
+// Migrations create people, their roles, sessions, sign-in codes and the record of failed
+// sign-ins used for throttling.
+var Migrations = []db.Migration{{
+	Component: "accounts", Version: 1, Name: "people, roles, sessions and sign-in codes",
+	SQL: `
+-- A person. login is an email address or, for people without one, a sign-in name; both are
+-- stored in lower case. display_name is the name they choose to go by.
+CREATE TABLE people (
+	id {{id}},
+	display_name TEXT NOT NULL,
+	login TEXT UNIQUE,
+	email TEXT NOT NULL DEFAULT '',
+	password_hash TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	created_by BIGINT REFERENCES people(id),
+	disabled_at {{time}}
+);
+
+-- A role held in an organisation; an administrator's role belongs to no organisation.
+CREATE TABLE memberships (
+	id {{id}},
+	person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+	organisation_id BIGINT REFERENCES organisations(id),
+	role TEXT NOT NULL,
+	created_at {{time}} NOT NULL
+);
+CREATE UNIQUE INDEX memberships_unique ON memberships(person_id, role, COALESCE(organisation_id, 0));
+CREATE INDEX memberships_organisation ON memberships(organisation_id, role);
+
+-- Server-side sessions; the cookie holds a secret, the table its SHA-256.
+CREATE TABLE sessions (
+	token_hash TEXT PRIMARY KEY,
+	person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	last_seen_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX sessions_person ON sessions(person_id);
+
+-- One-time sign-in codes issued by a facilitator or an administrator to a person with no
+-- email or phone; used once, then the person chooses a passphrase.
+CREATE TABLE signin_codes (
+	code_hash TEXT PRIMARY KEY,
+	person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+	issued_by BIGINT NOT NULL REFERENCES people(id),
+	issued_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	used_at {{time}}
+);
+
+-- Failed sign-ins, by account name and by client address, for throttling.
+CREATE TABLE signin_failures (
+	id {{id}},
+	subject TEXT NOT NULL,
+	at {{time}} NOT NULL
+);
+CREATE INDEX signin_failures_subject ON signin_failures(subject, at);
+`,
+}}

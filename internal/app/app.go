@@ -1,0 +1,121 @@
+// Package app wires the capabilities into one HTTP handler and one list of migrations. It is
+// the only package that knows them all; cmd/roundtable and the end-to-end tests use it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"roundtable/internal/accounts"
+	"roundtable/internal/directory"
+	"roundtable/internal/platform/auth"
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/web"
+	"roundtable/internal/site"
+)
+
+// Migrations lists every migration in the order they run: a capability's tables come after
+// the tables they refer to.
+func Migrations() []db.Migration {
+	var all []db.Migration
+	for _, ms := range [][]db.Migration{directory.Migrations, accounts.Migrations} {
+		all = append(all, ms...)
+	}
+	return all
+}
+
+// Config is what the handler needs beyond the database.
+type Config struct {
+	// BaseURL is where people reach the site, such as https://roundtable.example; an https
+	// base URL marks cookies Secure and turns on HSTS.
+	BaseURL string
+	Log     *slog.Logger
+	// Demo lists demo sign-ins for the start page; nil outside the demo.
+	Demo func() []site.DemoAccount
+	// Now is the clock, replaceable in tests.
+	Now func() time.Time
+}
+
+// App is the assembled web application.
+type App struct {
+	Handler  http.Handler
+	Router   *web.Router
+	Accounts *accounts.Service
+}
+
+// New builds the application on an open, migrated database.
+func New(d *db.DB, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	assets, err := web.LoadAssets()
+	if err != nil {
+		return nil, err
+	}
+	secure := len(cfg.BaseURL) >= 8 && cfg.BaseURL[:8] == "https://"
+	acc := accounts.New(d, accounts.Options{SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
+	dir := directory.New(d)
+
+	render, err := web.NewRenderer(assets, navigation, cfg.Log,
+		site.Templates, directory.Templates, accounts.Templates)
+	if err != nil {
+		return nil, err
+	}
+	rt := web.NewRouter(render, cfg.Log)
+	rt.HandleRaw("GET /static/", web.Public, assets)
+	rt.HandleRaw("GET /healthz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	}))
+	rt.HandleRaw("GET /readyz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.Ping(ctx); err != nil {
+			cfg.Log.Warn("not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "database unavailable")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	}))
+	(&site.Handlers{Demo: cfg.Demo}).Register(rt)
+	dir.Register(rt)
+	acc.Register(rt)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt.Error(w, r, errForbiddenCrossOrigin)
+	}))
+	h := web.Chain(rt,
+		web.LogRequests(cfg.Log, func(w http.ResponseWriter, r *http.Request, ref string) {
+			http.Error(w, "Sorry, there is a problem with the service. Reference: "+ref, http.StatusInternalServerError)
+		}),
+		web.SecurityHeaders(secure),
+		web.Compress,
+		web.LimitBody(1<<20),
+		cop.Handler,
+		acc.Middleware,
+	)
+	return &App{Handler: h, Router: rt, Accounts: acc}, nil
+}
+
+// navigation is the service navigation: the public directory for everyone, and each
+// capability's entry point for the roles that use it.
+func navigation(id *auth.Identity) []web.NavItem {
+	items := []web.NavItem{{Text: "Councils", Href: "/councils"}, {Text: "Organisations", Href: "/organisations"}}
+	if id == nil {
+		return items
+	}
+	items = append(items, web.NavItem{Text: "Your account", Href: "/account"})
+	if id.HasAny(auth.Admin, auth.Facilitator) {
+		items = append(items, web.NavItem{Text: "People", Href: "/people"})
+	}
+	return items
+}
