@@ -1,5 +1,6 @@
 # Roundtable. `make run` serves the demo; `make test` runs every test.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 GO ?= go
 DATA ?= ./data
 ADDR ?= localhost:8080
@@ -18,7 +19,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 run: build
 	./bin/roundtable demo --data $(DATA) --authorities $(AUTHORITIES)
-	./bin/roundtable serve --data $(DATA) --addr $(ADDR)
+	./bin/roundtable serve --demo --data $(DATA) --addr $(ADDR)
 
 build: assets
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/roundtable ./cmd/roundtable
@@ -44,8 +45,10 @@ $(STATIC)/govuk-frontend.min.js: web/node_modules/.package-lock.json
 vet: assets
 	$(GO) vet ./...
 
+# The report prints the output of failed tests and counts what ran, with the PostgreSQL and
+# browser tests apart; in CI it fails if any of those skipped.
 test: assets vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -json ./... | $(GO) run ./tools/testreport
 
 bench: assets
 	$(GO) test -run '^$$' -bench . -benchmem ./...

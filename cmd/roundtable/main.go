@@ -63,6 +63,7 @@ type config struct {
 	databaseURL string
 	baseURL     string
 	logFormat   string
+	demo        bool
 }
 
 func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe bool) {
@@ -78,6 +79,7 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe b
 	if withServe {
 		fs.StringVar(&c.addr, "addr", env("ROUNDTABLE_ADDR", "localhost:8080"), "address to listen on (env ROUNDTABLE_ADDR)")
 		fs.StringVar(&c.baseURL, "base-url", env("ROUNDTABLE_BASE_URL", ""), "public address, such as https://roundtable.example; https makes cookies Secure (env ROUNDTABLE_BASE_URL)")
+		fs.BoolVar(&c.demo, "demo", env("ROUNDTABLE_DEMO", "") != "", "show the demo accounts on the start page and in the log (env ROUNDTABLE_DEMO)")
 	}
 }
 
@@ -228,13 +230,23 @@ func parse(fs *flag.FlagSet, args []string, about string) error {
 		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\n%s\n\nFlags:\n", fs.Name(), about)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	// Flags may come before or after the positional arguments ("import authorities FILE
+	// --data DIR"): parse, keep the next positional, parse the rest, and so on.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 func importAuthorities(ctx context.Context, c *config, path string, stdout, stderr io.Writer) error {
@@ -269,7 +281,14 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 		return err
 	}
 	defer d.Close()
-	a, err := app.New(d, app.Config{BaseURL: c.baseURL, Log: log, Demo: demo.Accounts})
+	cfg := app.Config{BaseURL: c.baseURL, Log: log}
+	if c.demo {
+		cfg.Demo = demo.Accounts
+		for _, a := range demo.Accounts() {
+			log.Info("demo account", "role", a.Role, "login", a.Login, "password", a.Password)
+		}
+	}
+	a, err := app.New(d, cfg)
 	if err != nil {
 		return err
 	}

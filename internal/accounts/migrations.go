@@ -46,18 +46,24 @@ CREATE INDEX sessions_person ON sessions(person_id);
 CREATE TABLE signin_codes (
 	code_hash TEXT PRIMARY KEY,
 	person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
-	issued_by BIGINT NOT NULL REFERENCES people(id),
+	issued_by BIGINT REFERENCES people(id),
 	issued_at {{time}} NOT NULL,
 	expires_at {{time}} NOT NULL,
-	used_at {{time}}
+	-- set when the person redeems the code, in the same transaction that sets their passphrase
+	used_at {{time}},
+	-- set when a newer code replaces this one before it was used
+	voided_at {{time}}
 );
+CREATE INDEX signin_codes_person ON signin_codes(person_id);
 
--- Failed sign-ins, by account name and by client address, for throttling.
+-- Failed sign-ins, for throttling. subject is "login:" plus the name tried, or "addr:" plus
+-- the client address; rows older than the throttling window are pruned.
 CREATE TABLE signin_failures (
 	id {{id}},
 	subject TEXT NOT NULL,
 	at {{time}} NOT NULL
 );
 CREATE INDEX signin_failures_subject ON signin_failures(subject, at);
+CREATE INDEX signin_failures_at ON signin_failures(at);
 `,
 }}

@@ -71,9 +71,10 @@ func isPostgresURL(u string) bool {
 
 // sqlitePragmas are set on every connection: foreign keys on, WAL so readers never block the
 // writer, a busy timeout so a reader waiting on a checkpoint does not fail at once, and full
-// sync so a write that was answered survives a crash.
+// sync so a write that was answered survives a crash. Times are written in UTC, in one text
+// format, so that comparing them in SQL compares instants.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-	"&_pragma=synchronous(FULL)&_time_format=sqlite"
+	"&_pragma=synchronous(FULL)&_time_format=sqlite&_timezone=UTC"
 
 // OpenSQLiteFile opens (creating if need be) the SQLite database at path.
 func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
@@ -180,8 +181,14 @@ func (d *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(abs); err == nil {
 		return fmt.Errorf("%s already exists; choose a new file name", path)
 	}
-	// VACUUM INTO reads one snapshot, so the copy is consistent while writes go on.
-	if _, err := d.Read.ExecContext(ctx, "VACUUM INTO $1", abs); err != nil {
+	// VACUUM INTO reads one snapshot, so the copy is consistent while writes go on. It runs on
+	// a connection of its own: the readers are query-only, and the writer must stay free.
+	c, err := sql.Open("sqlite", "file:"+filepath.ToSlash(d.Path)+"?"+sqlitePragmas)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "VACUUM INTO $1", abs); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"roundtable/internal/platform/shareddata"
+)
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = run(context.Background(), args, &o, &e, func(k string) string { return env[k] })
+	return o.String(), e.String(), err
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, c := range commands {
+		out, _, err := runCmd(t, nil, c.name, "--help")
+		if !errors.Is(err, flag.ErrHelp) || exitCode(err) != 0 {
+			t.Errorf("%s --help: err %v", c.name, err)
+		}
+		if !strings.Contains(out, "Usage: roundtable "+c.name) {
+			t.Errorf("%s --help printed:\n%s", c.name, out)
+		}
+	}
+	out, _, err := runCmd(t, nil, "--help")
+	if exitCode(err) != 0 || !strings.Contains(out, "backup") || !strings.Contains(out, "import") {
+		t.Errorf("--help: %v\n%s", err, out)
+	}
+	_, stderr, err := runCmd(t, nil, "frobnicate")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), `unknown command "frobnicate"`) || !strings.Contains(stderr, "Commands:") {
+		t.Errorf("unknown command: %v %q", err, stderr)
+	}
+	out, _, err = runCmd(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "roundtable ") {
+		t.Errorf("version: %v %q", err, out)
+	}
+}
+
+func TestMigrateAndBackupOnSQLite(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"ROUNDTABLE_DATA": dir}
+	out, _, err := runCmd(t, env, "migrate")
+	if err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %v %q", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roundtable.db")); err != nil {
+		t.Fatalf("no database file in the data directory: %v", err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	if out, _, err = runCmd(t, env, "backup", copyPath); err != nil || !strings.Contains(out, "Backed up") {
+		t.Fatalf("backup: %v %q", err, out)
+	}
+	if _, _, err = runCmd(t, env, "backup"); exitCode(err) != 2 {
+		t.Errorf("backup without a file: %v", err)
+	}
+	if _, _, err = runCmd(t, env, "import", "councils", "x.csv"); exitCode(err) != 2 {
+		t.Errorf("import of an unknown kind: %v", err)
+	}
+	// Flags may follow the file.
+	register := shareddata.Path(t, shareddata.Authorities)
+	out, _, err = runCmd(t, nil, "import", "authorities", register, "--data", dir)
+	if err != nil || !strings.Contains(out, "Imported 296 current councils") {
+		t.Fatalf("import: %v %q", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("gss-code,official-name\nE06000001,Hartlepool\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err = runCmd(t, env, "import", "authorities", bad); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("import of a bad file: %v", err)
+	}
+}
+
+func TestADatabaseThatCannotBeOpenedStopsWithAClearMessage(t *testing.T) {
+	_, _, err := runCmd(t, map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "migrate")
+	if err == nil || !strings.Contains(err.Error(), "cannot connect to the PostgreSQL database") {
+		t.Fatalf("err = %v", err)
+	}
+	_, _, err = runCmd(t, map[string]string{"DATABASE_URL": "sqlite:///x"}, "migrate")
+	if err == nil || !strings.Contains(err.Error(), "must start with postgres://") {
+		t.Fatalf("err = %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "roundtable.db"), bytes.Repeat([]byte("garbage!"), 512), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runCmd(t, map[string]string{"ROUNDTABLE_DATA": dir}, "serve", "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "cannot open the SQLite database") || !strings.Contains(err.Error(), "not a database") {
+		t.Fatalf("serve on a corrupt database: err = %v", err)
+	}
+}
+
+// TestServeFinishesRequestsInFlightOnSIGTERM runs the real binary, starts a request whose body
+// is still arriving, sends SIGTERM, then finishes the body: the request must be answered and
+// the server must exit cleanly.
+func TestServeFinishesRequestsInFlightOnSIGTERM(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "roundtable")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--log-format", "json")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	logs := bufio.NewScanner(stderr)
+	var addr string
+	var logText strings.Builder
+	for logs.Scan() {
+		line := logs.Text()
+		logText.WriteString(line + "\n")
+		if i := strings.Index(line, `"url":"http://`); i >= 0 {
+			addr = strings.SplitN(line[i+len(`"url":"http://`):], `"`, 2)[0]
+			break
+		}
+	}
+	if addr == "" {
+		t.Fatalf("server did not report its address:\n%s", logText.String())
+	}
+	go io.Copy(io.Discard, stderr)
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := "next=%2F&login=nobody&password=wrong-password"
+	fmt.Fprintf(conn, "POST /sign-in HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body[:5])
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := io.WriteString(conn, body[5:]); err != nil {
+		t.Fatalf("server closed the connection of a request in flight: %v", err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 ") {
+		t.Fatalf("request in flight got no answer: %q %v", status, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("server exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop after SIGTERM")
+	}
+}

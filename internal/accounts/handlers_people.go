@@ -1,0 +1,270 @@
+package accounts
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"roundtable/internal/platform/auth"
+	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/web"
+)
+
+const peoplePerPage = 50
+
+// PeopleView lists the people the signed-in administrator or facilitator looks after.
+type PeopleView struct {
+	web.Page
+	People     []Person
+	Total      int
+	TotalText  string
+	PageNumber int
+	Pages      int
+	// PrevPage and NextPage are page numbers to link to, 0 for none.
+	PrevPage, NextPage int
+	// ForAdmin is true when the list is everyone's, not a facilitator's organisations.
+	ForAdmin bool
+}
+
+func (s *Service) people(w http.ResponseWriter, r *http.Request) error {
+	me := auth.From(r.Context())
+	scope := ScopeFor(me)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	list, err := ListPeople(r.Context(), s.db, scope, page, peoplePerPage)
+	if err != nil {
+		return err
+	}
+	for i := range list.People {
+		list.People[i].Grants = grantsInScope(scope, list.People[i].Grants)
+	}
+	v := &PeopleView{Page: web.Page{Title: "People", Wide: true}, People: list.People, Total: list.Total,
+		TotalText: web.FormatNumber(int64(list.Total)), PageNumber: page,
+		Pages: max(1, (list.Total+peoplePerPage-1)/peoplePerPage), ForAdmin: scope.All}
+	if page > 1 {
+		v.PrevPage = page - 1
+	}
+	if page < v.Pages {
+		v.NextPage = page + 1
+	}
+	return s.render.Render(w, r, http.StatusOK, "accounts/people", v)
+}
+
+// grantsInScope keeps the roles a facilitator may see: those in their own organisations.
+func grantsInScope(scope Scope, grants []auth.Grant) []auth.Grant {
+	if scope.All {
+		return grants
+	}
+	var out []auth.Grant
+	for _, g := range grants {
+		if scope.Includes(g.OrganisationID) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// mayGrant reports whether the signed-in person may give the role in the organisation: an
+// administrator any role anywhere, a facilitator members and facilitators in the
+// organisations they facilitate.
+func mayGrant(me *auth.Identity, role auth.Role, organisationID int64) bool {
+	if me.Has(auth.Admin) {
+		return true
+	}
+	return (role == auth.Member || role == auth.Facilitator) && me.HasIn(auth.Facilitator, organisationID)
+}
+
+// mayManage reports whether the signed-in person may issue a sign-in code to p, which lets
+// whoever holds it take over the account: an administrator for anyone, a facilitator only for
+// people whose every role is one the facilitator could have given. So a facilitator cannot take
+// over an administrator who is also a member of their group.
+func mayManage(me *auth.Identity, p Person) bool {
+	if me.Has(auth.Admin) {
+		return true
+	}
+	if len(p.Grants) == 0 {
+		return false
+	}
+	for _, g := range p.Grants {
+		if !mayGrant(me, g.Role, g.OrganisationID) {
+			return false
+		}
+	}
+	return true
+}
+
+// NewPersonView is the form to add a person.
+type NewPersonView struct {
+	web.Page
+	Roles         []web.Option
+	Organisations []web.Option
+	// OrganisationHint explains the choice of organisation to this viewer.
+	OrganisationHint string
+}
+
+func (s *Service) newPersonView(r *http.Request, f web.Form) (*NewPersonView, error) {
+	me := auth.From(r.Context())
+	scope := ScopeFor(me)
+	orgs, err := Organisations(r.Context(), s.db, scope)
+	if err != nil {
+		return nil, err
+	}
+	v := &NewPersonView{Page: web.Page{Title: "Add a person", Form: f, Back: "/people"},
+		OrganisationHint: "The organisation where they take part. You can add people to the organisations you facilitate."}
+	if scope.All {
+		v.OrganisationHint = "The organisation they work for or take part in. An administrator needs none."
+	}
+	for _, role := range auth.Roles {
+		if role == auth.Admin && !scope.All || !scope.All && role != auth.Member && role != auth.Facilitator {
+			continue
+		}
+		v.Roles = append(v.Roles, web.Option{Value: string(role), Text: role.Label(), Hint: roleHint(role)})
+	}
+	first := "Choose an organisation"
+	if scope.All {
+		first = "No organisation (administrators only)"
+	}
+	v.Organisations = []web.Option{{Value: "", Text: first}}
+	for _, o := range orgs {
+		v.Organisations = append(v.Organisations, web.Option{Value: strconv.FormatInt(o.ID, 10), Text: o.Name})
+	}
+	return v, nil
+}
+
+func roleHint(r auth.Role) string {
+	switch r {
+	case auth.Member:
+		return "Has lived experience of homelessness and takes part in panels, bids and standards."
+	case auth.Facilitator:
+		return "Runs a panel or group, adds members and gives them sign-in codes."
+	case auth.Admin:
+		return "Runs the platform. Belongs to no organisation."
+	}
+	return ""
+}
+
+func (s *Service) newPersonForm(w http.ResponseWriter, r *http.Request) error {
+	f := web.Form{Values: url.Values{"role": {string(auth.Member)}}}
+	if orgs := auth.From(r.Context()).OrganisationsFor(auth.Facilitator); len(orgs) == 1 && !auth.From(r.Context()).Has(auth.Admin) {
+		f.Values.Set("organisation", strconv.FormatInt(orgs[0], 10))
+	}
+	v, err := s.newPersonView(r, f)
+	if err != nil {
+		return err
+	}
+	return s.render.Render(w, r, http.StatusOK, "accounts/person-new", v)
+}
+
+func (s *Service) createPerson(w http.ResponseWriter, r *http.Request) error {
+	f := web.NewForm(r)
+	me := auth.From(r.Context())
+	role := auth.Role(f.Get("role"))
+	orgID, _ := strconv.ParseInt(f.Get("organisation"), 10, 64)
+	if role == auth.Admin {
+		orgID = 0
+	}
+	// The form offers only what the person may give; this refuses a crafted request.
+	if role.Valid() && (role == auth.Admin || orgID != 0) && !mayGrant(me, role, orgID) {
+		return errs.New(errs.Forbidden, "You cannot give that role in that organisation.")
+	}
+	id, err := CreatePerson(r.Context(), s.db, NewPerson{
+		DisplayName: f.Get("display_name"),
+		Email:       f.Get("email"),
+		Grants:      []auth.Grant{{Role: role, OrganisationID: orgID}},
+	}, me.PersonID)
+	if err != nil {
+		form, ok := f.WithError(err)
+		if !ok {
+			return err
+		}
+		v, verr := s.newPersonView(r, form)
+		if verr != nil {
+			return verr
+		}
+		return s.render.Render(w, r, http.StatusUnprocessableEntity, "accounts/person-new", v)
+	}
+	p, err := GetPerson(r.Context(), s.db, Everyone, id)
+	if err != nil {
+		return err
+	}
+	how := "their email address " + p.Login
+	if p.UsesSignInName() {
+		how = "the sign-in name " + p.Login
+	}
+	web.SetFlash(w, fmt.Sprintf("%s is added and will sign in with %s. Give them a sign-in code so they can choose a passphrase.", p.DisplayName, how))
+	return web.Redirect(w, r, fmt.Sprintf("/people/%d", id))
+}
+
+// PersonView is one person's page, for an administrator or their facilitator.
+type PersonView struct {
+	web.Page
+	Person Person
+	// MayIssueCode is false where a code would let the viewer take over a more powerful account.
+	MayIssueCode bool
+	// LatestCode is the last sign-in code issued, if any.
+	LatestCode  *CodeStatus
+	CodeWaiting bool
+}
+
+// personInScope loads the person named in the path, or NotFound when the signed-in person may
+// not see them, so that existence does not leak across organisations.
+func (s *Service) personInScope(r *http.Request) (Person, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return Person{}, errs.New(errs.NotFound, "")
+	}
+	return GetPerson(r.Context(), s.db, ScopeFor(auth.From(r.Context())), id)
+}
+
+func (s *Service) person(w http.ResponseWriter, r *http.Request) error {
+	me := auth.From(r.Context())
+	p, err := s.personInScope(r)
+	if err != nil {
+		return err
+	}
+	v := &PersonView{Page: web.Page{Title: p.DisplayName, Back: "/people"}, Person: p, MayIssueCode: mayManage(me, p)}
+	v.Person.Grants = grantsInScope(ScopeFor(me), p.Grants)
+	if c, err := LatestCode(r.Context(), s.db, p.ID); err == nil {
+		v.LatestCode = &c
+		v.CodeWaiting = c.Waiting(s.opt.Now())
+	} else if !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	return s.render.Render(w, r, http.StatusOK, "accounts/person", v)
+}
+
+// CodeIssuedView shows a new sign-in code, once: only its hash is kept.
+type CodeIssuedView struct {
+	web.Page
+	Person        Person
+	Code          string
+	ExpiresAt     time.Time
+	SignInAddress string
+}
+
+func (s *Service) issueCode(w http.ResponseWriter, r *http.Request) error {
+	me := auth.From(r.Context())
+	p, err := s.personInScope(r)
+	if err != nil {
+		return err
+	}
+	if !mayManage(me, p) {
+		return errs.New(errs.Forbidden, "Only an administrator can give a sign-in code to this person.")
+	}
+	now := s.opt.Now()
+	code, err := IssueSignInCode(r.Context(), s.db, p.ID, me.PersonID, now)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if r.TLS != nil || s.opt.SecureCookies {
+		scheme = "https"
+	}
+	v := &CodeIssuedView{Page: web.Page{Title: "Sign-in code for " + p.DisplayName}, Person: p, Code: code,
+		ExpiresAt: now.Add(CodeLifetime), SignInAddress: scheme + "://" + r.Host + "/sign-in/code"}
+	// Rendered in the POST's answer, not after a redirect, so the code is never stored
+	// anywhere; the renderer marks the page no-store.
+	return s.render.Render(w, r, http.StatusOK, "accounts/code-issued", v)
+}

@@ -1,0 +1,336 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+const (
+	// maxPages caps one role's crawl, so a page that links to endless pages cannot run away.
+	maxPages = 300
+	// perPattern is how many pages of one route pattern (/councils/{code}) a role visits:
+	// they share a template, so a few stand for all 296 councils.
+	perPattern = 3
+	// missingPage is visited by every role to check the 404 page.
+	missingPage = "/e2e-no-such-page"
+)
+
+// TestSite runs the browser checks over the whole site; see the package comment.
+func TestSite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are slow; run without -short")
+	}
+	needFile(t, chromiumPath, "apt-get install chromium; a test never downloads a browser")
+	needFile(t, axeFile, "run make assets to install web/node_modules")
+	axe, err := os.ReadFile(axeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startSite(t)
+	pages := &savedPages{dir: t.TempDir()}
+
+	t.Run("crawl", func(t *testing.T) {
+		roles := append([]role{{Name: "signed out"}}, accountRoles(s)...)
+		for _, r := range roles {
+			t.Run(r.Name, func(t *testing.T) {
+				t.Parallel()
+				crawl(t, s, r, string(axe), pages)
+			})
+		}
+	})
+	t.Run("valid-html", func(t *testing.T) { validateHTML(t, pages) })
+	t.Run("keyboard", func(t *testing.T) { testKeyboard(t, s) })
+	t.Run("no-javascript", func(t *testing.T) { testNoJavaScript(t, s) })
+	s.checkServerLog(t)
+}
+
+// role is who the crawler browses as; an empty Login is signed out.
+type role struct {
+	Name            string
+	Login, Password string
+}
+
+func accountRoles(s *testSite) []role {
+	var rs []role
+	for _, a := range s.Accounts {
+		if a.Password == "" {
+			continue // signs in with a one-time code, not the password form
+		}
+		rs = append(rs, role{Name: a.Role, Login: a.Login, Password: a.Password})
+	}
+	return rs
+}
+
+// link is a page to visit and why: from is the page that linked to it, empty for a seed.
+type link struct {
+	path string
+	from string
+	// okStatus lists the statuses a seed may answer with; a link found on a page must
+	// answer 200, since a link to a page the person cannot use is a broken link.
+	okStatus []int
+}
+
+// crawl visits every page the role can reach from the start page, and every GET route that
+// needs no parameter, checking each page in the browser.
+func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) {
+	b := newBrowser(t)
+	if r.Login != "" {
+		ctx, cancel := b.timeout()
+		err := b.signIn(ctx, s.URL, r.Login, r.Password)
+		cancel()
+		if err != nil {
+			t.Fatalf("sign in as %s (%s): %v", r.Name, r.Login, err)
+		}
+		b.takeConsole()
+	}
+	patterns := newPatterns(s)
+	queue := []link{{path: "/", okStatus: []int{200}}}
+	for _, p := range seedPaths(s) {
+		// A route may be for other roles only: then 403, or the sign-in page when signed out.
+		queue = append(queue, link{path: p, okStatus: []int{200, 403}})
+	}
+	queue = append(queue, link{path: missingPage, okStatus: []int{404}})
+	seen := map[string]bool{}
+	visited := 0
+	for len(queue) > 0 && visited < maxPages {
+		l := queue[0]
+		queue = queue[1:]
+		if seen[l.path] || !patterns.take(l.path) {
+			continue
+		}
+		seen[l.path] = true
+		visited++
+		t.Run(l.path, func(t *testing.T) {
+			found := checkPage(t, s, b, r, l, axe, pages, seen)
+			for _, p := range found {
+				if !seen[p] {
+					queue = append(queue, link{path: p, from: l.path, okStatus: []int{200}})
+				}
+			}
+		})
+	}
+	if visited >= maxPages {
+		t.Logf("stopped at %d pages; %d links left unvisited", maxPages, len(queue))
+	}
+	t.Logf("%s: visited %d pages", r.Name, visited)
+}
+
+// seedPaths lists the GET routes that take no parameter: pages a capability registered,
+// whether or not anything links to them yet.
+func seedPaths(s *testSite) []string {
+	var ps []string
+	for _, rt := range s.App.Router.Routes() {
+		method, path, ok := strings.Cut(rt.Pattern, " ")
+		if !ok || (method != "GET" && method != "HEAD") || method == "HEAD" {
+			continue
+		}
+		path = strings.TrimSuffix(path, "{$}")
+		if strings.Contains(path, "{") || skipPath(path) || (strings.HasSuffix(path, "/") && path != "/") {
+			continue
+		}
+		ps = append(ps, path)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// skipPath leaves out what is not a page: assets, health checks, and signing out.
+func skipPath(p string) bool {
+	for _, prefix := range []string{"/static/", "/healthz", "/readyz", "/sign-out"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// pageReport is what the page tells about itself, read in the browser.
+type pageReport struct {
+	Title         string   `json:"title"`
+	H1            int      `json:"h1"`
+	Links         []string `json:"links"`
+	MissingTarget []string `json:"missingTargets"`
+}
+
+const pageReportJS = `(() => ({
+  title: document.title.trim(),
+  h1: document.querySelectorAll('h1').length,
+  links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  missingTargets: [...document.querySelectorAll('a[href^="#"]')]
+    .map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
+    .filter(id => id && !document.getElementById(id)),
+}))()`
+
+// checkPage fetches the page with net/http (for its status and the HTML as sent), opens it
+// in the browser, runs the checks, and returns the same-site links it found.
+func checkPage(t *testing.T, s *testSite, b *browser, r role, l link, axe string, pages *savedPages, seen map[string]bool) []string {
+	ctx, cancel := b.timeout()
+	defer cancel()
+	from := ""
+	if l.from != "" {
+		from = " (linked from " + l.from + ")"
+	}
+	cookie, err := b.cookieHeader(ctx, s.URL)
+	if err != nil {
+		t.Fatalf("cookies: %v", err)
+	}
+	status, final, ctype, body, err := fetch(ctx, cookie, s.URL+l.path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", l.path, err)
+	}
+	if !slices.Contains(l.okStatus, status) {
+		t.Errorf("GET %s%s answered %d, want one of %v", l.path, from, status, l.okStatus)
+	}
+	fu, err := url.Parse(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if finalPath := fu.RequestURI(); finalPath != l.path {
+		// Redirected, as to the sign-in page: check where it lands, once.
+		if seen[finalPath] {
+			// Not t.Skip: in CI a skipped browser test counts as a failure.
+			t.Logf("redirects to %s, checked already", finalPath)
+			return nil
+		}
+		seen[finalPath] = true
+	}
+	if !strings.HasPrefix(ctype, "text/html") {
+		return nil // a download, such as a CSV: its status is all there is to check
+	}
+	pages.save(t, r.Name, fu.RequestURI(), body)
+
+	links, problems, err := inspect(ctx, b, final, axe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", l.path, p)
+	}
+	return sameSite(s.URL, links)
+}
+
+// inspect opens the page in the browser and returns its links and what is wrong with it:
+// axe-core violations, not exactly one h1, no title, in-page links to nothing, and console
+// errors (script errors, CSP violations, failed loads).
+func inspect(ctx context.Context, b *browser, pageURL, axe string) (links, problems []string, err error) {
+	b.takeConsole()
+	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", pageURL, err)
+	}
+	rep, err := chromedp.Run(ctx, chromedp.Evaluate[pageReport](pageReportJS))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", pageURL, err)
+	}
+	if rep.Title == "" {
+		problems = append(problems, "the page has no title")
+	}
+	if rep.H1 != 1 {
+		problems = append(problems, fmt.Sprintf("the page has %d h1 headings, want exactly 1", rep.H1))
+	}
+	for _, id := range rep.MissingTarget {
+		problems = append(problems, fmt.Sprintf("a link goes to #%s, but no element has that id", id))
+	}
+	vs, err := runAxe(ctx, axe)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range vs {
+		problems = append(problems, fmt.Sprintf("axe %s (%s): %s\n  %s\n  nodes: %s", v.ID, v.Impact, v.Help, v.HelpURL, v.nodes()))
+	}
+	for _, m := range b.takeConsole() {
+		if m.documentStatus(pageURL) {
+			continue // the page's own 403 or 404, which the fetch checked already
+		}
+		problems = append(problems, m.text)
+	}
+	return rep.Links, problems, nil
+}
+
+// sameSite keeps the links to this site's pages, as path and query with no fragment.
+func sameSite(base string, links []string) []string {
+	var out []string
+	for _, h := range links {
+		u, err := url.Parse(h)
+		if err != nil || u.Scheme+"://"+u.Host != base {
+			continue
+		}
+		p := u.EscapedPath()
+		if !strings.HasPrefix(p, "/") || skipPath(p) {
+			continue
+		}
+		if u.RawQuery != "" {
+			p += "?" + u.RawQuery
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// patterns limits how many pages of one route pattern and query shape are visited. It
+// matches paths against the router's own patterns, so it knows /councils/E07000223 and
+// /councils/E09000033 are one page template without guessing from the path.
+type patterns struct {
+	mux   *http.ServeMux
+	count map[string]int
+}
+
+func newPatterns(s *testSite) *patterns {
+	mux := http.NewServeMux()
+	for _, r := range s.App.Router.Routes() {
+		mux.Handle(r.Pattern, http.NotFoundHandler())
+	}
+	return &patterns{mux: mux, count: map[string]int{}}
+}
+
+// take reports whether the path may be visited, counting it against its pattern.
+func (p *patterns) take(path string) bool {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	_, pattern := p.mux.Handler(req)
+	if pattern == "" {
+		pattern = req.URL.Path // no route: a 404 page, each visited once
+	}
+	var keys []string
+	for k := range req.URL.Query() {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	key := pattern + "?" + strings.Join(keys, "&")
+	if !strings.Contains(pattern, "{") && len(keys) == 0 {
+		return true
+	}
+	p.count[key]++
+	return p.count[key] <= perPattern
+}
+
+// savedPages keeps the HTML of every page visited, for the Nu checker.
+type savedPages struct {
+	dir   string
+	mu    sync.Mutex
+	files []string
+	url   map[string]string // file -> role and URL, for messages
+}
+
+func (sp *savedPages) save(t *testing.T, roleName, pageURL string, body []byte) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.url == nil {
+		sp.url = map[string]string{}
+	}
+	name := filepath.Join(sp.dir, fmt.Sprintf("page-%04d.html", len(sp.files)))
+	if err := os.WriteFile(name, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sp.files = append(sp.files, name)
+	sp.url[name] = pageURL + " as " + roleName
+}
