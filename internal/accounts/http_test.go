@@ -111,6 +111,7 @@ type scenario struct {
 }
 
 func TestRoutesByRole(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, app.Config{})
 	memberA, memberB, officer, admin := w.path("/people/%d", "member"), w.path("/people/%d", "memberB"),
 		w.path("/people/%d", "officer"), w.path("/people/%d", "admin")
@@ -264,6 +265,7 @@ func countSessions(t *testing.T, d *db.DB, personID int64) int {
 }
 
 func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, app.Config{})
 	signIn := func(login, password, next string, cookie *http.Cookie) *httptest.ResponseRecorder {
 		return w.do("POST", "/sign-in", cookie, url.Values{"login": {login}, "password": {password}, "next": {next}})
@@ -332,6 +334,7 @@ func TestSignInAndOut(t *testing.T) {
 }
 
 func TestThrottlingOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, app.Config{})
 	for range accounts.MaxFailuresPerLogin {
 		w.do("POST", "/sign-in", nil, url.Values{"login": {"mo.member"}, "password": {"not it at all"}})
@@ -345,6 +348,7 @@ func TestThrottlingOverHTTP(t *testing.T) {
 }
 
 func TestSecureCookieOverTLS(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, app.Config{BaseURL: "https://roundtable.example"})
 	rec := w.do("POST", "/sign-in", nil, url.Values{"login": {"mo.member"}, "password": {accountstest.Password}})
 	c := sessionCookie(t, rec)
@@ -356,6 +360,7 @@ func TestSecureCookieOverTLS(t *testing.T) {
 var codeInPage = regexp.MustCompile(`class="rt-code">([A-Z0-9-]{14})<`)
 
 func TestSignInCodeJourney(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, app.Config{})
 	// A facilitator adds a person with no email, and gives them a code.
 	rec := w.do("POST", "/people/new", w.cookies["facilitator"], url.Values{"display_name": {"Sam Taylor"}, "email": {""},
@@ -415,6 +420,7 @@ func TestSignInCodeJourney(t *testing.T) {
 }
 
 func TestChangeNameAndPassword(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, app.Config{})
 	me := w.cookies["member"]
 	other := accountstest.SignIn(t, w.app.Handler, "mo.member", accountstest.Password)

@@ -41,6 +41,7 @@ func wantCode(t *testing.T, err error, code errs.Code) *errs.Error {
 }
 
 func TestCreateAndAuthenticate(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		org := accountstest.Organisation(t, d, "Luton Homelessness Partnership")
@@ -84,6 +85,7 @@ func TestCreateAndAuthenticate(t *testing.T) {
 }
 
 func TestCreatePersonRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		org := accountstest.Organisation(t, d, "Blackpool Lived Experience Team")
@@ -122,6 +124,7 @@ func TestCreatePersonRefusesBadInput(t *testing.T) {
 }
 
 func TestSignInNamesAreMadeFromDisplayNames(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		for _, c := range []struct{ name, want string }{
@@ -141,6 +144,7 @@ func TestSignInNamesAreMadeFromDisplayNames(t *testing.T) {
 }
 
 func TestThrottling(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		id := mustCreate(t, d, accounts.NewPerson{DisplayName: "Jo", Email: "jo@example.org", Password: "three random words"})
@@ -187,6 +191,7 @@ func TestThrottling(t *testing.T) {
 }
 
 func TestSignInCodes(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		org := accountstest.Organisation(t, d, "Westminster Lived Experience Group")
@@ -256,6 +261,7 @@ func TestSignInCodes(t *testing.T) {
 }
 
 func TestSignInCodeRedeemedByTwoAtOnce(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		member := mustCreate(t, d, accounts.NewPerson{DisplayName: "Kit"})
@@ -288,6 +294,7 @@ func TestSignInCodeRedeemedByTwoAtOnce(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		org := accountstest.Organisation(t, d, "Homes England")
@@ -356,6 +363,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestChangePasswordAndName(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		id := mustCreate(t, d, accounts.NewPerson{DisplayName: "Rae", Email: "rae@example.org", Password: "first passphrase"})
@@ -390,6 +398,7 @@ func TestChangePasswordAndName(t *testing.T) {
 }
 
 func TestScopes(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		a := accountstest.Organisation(t, d, "A group")

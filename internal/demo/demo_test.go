@@ -2,8 +2,8 @@ package demo_test
 
 import (
 	"context"
-	"time"
 	"testing"
+	"time"
 
 	"roundtable/internal/accounts"
 	"roundtable/internal/app"

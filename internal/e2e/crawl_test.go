@@ -39,18 +39,23 @@ func TestSite(t *testing.T) {
 	}
 	s := startSite(t)
 	pages := &savedPages{dir: t.TempDir()}
+	var signedOut []string // the pages a visitor sees, for the small-screen check
 
 	t.Run("crawl", func(t *testing.T) {
 		roles := append([]role{{Name: "signed out"}}, accountRoles(s)...)
 		for _, r := range roles {
 			t.Run(r.Name, func(t *testing.T) {
 				t.Parallel()
-				crawl(t, s, r, string(axe), pages)
+				visited := crawl(t, s, r, string(axe), pages)
+				if r.Login == "" {
+					signedOut = visited
+				}
 			})
 		}
 	})
 	t.Run("valid-html", func(t *testing.T) { validateHTML(t, pages) })
 	t.Run("keyboard", func(t *testing.T) { testKeyboard(t, s) })
+	t.Run("small-screen", func(t *testing.T) { testReflow(t, s, signedOut) })
 	t.Run("no-javascript", func(t *testing.T) { testNoJavaScript(t, s) })
 	s.checkServerLog(t)
 }
@@ -82,8 +87,8 @@ type link struct {
 }
 
 // crawl visits every page the role can reach from the start page, and every GET route that
-// needs no parameter, checking each page in the browser.
-func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) {
+// needs no parameter, checking each page in the browser. It returns the paths it visited.
+func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) []string {
 	b := newBrowser(t)
 	if r.Login != "" {
 		ctx, cancel := b.timeout()
@@ -102,15 +107,15 @@ func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) {
 	}
 	queue = append(queue, link{path: missingPage, okStatus: []int{404}})
 	seen := map[string]bool{}
-	visited := 0
-	for len(queue) > 0 && visited < maxPages {
+	var visited []string
+	for len(queue) > 0 && len(visited) < maxPages {
 		l := queue[0]
 		queue = queue[1:]
 		if seen[l.path] || !patterns.take(l.path) {
 			continue
 		}
 		seen[l.path] = true
-		visited++
+		visited = append(visited, l.path)
 		t.Run(l.path, func(t *testing.T) {
 			found := checkPage(t, s, b, r, l, axe, pages, seen)
 			for _, p := range found {
@@ -120,10 +125,11 @@ func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) {
 			}
 		})
 	}
-	if visited >= maxPages {
+	if len(visited) >= maxPages {
 		t.Logf("stopped at %d pages; %d links left unvisited", maxPages, len(queue))
 	}
-	t.Logf("%s: visited %d pages", r.Name, visited)
+	t.Logf("%s: visited %d pages", r.Name, len(visited))
+	return visited
 }
 
 // seedPaths lists the GET routes that take no parameter: pages a capability registered,
