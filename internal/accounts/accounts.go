@@ -88,6 +88,7 @@ func (s *Service) Register(rt *web.Router) {
 	rt.Handle("POST /people/new", managers, s.createPerson)
 	rt.Handle("GET /people/{id}", managers, s.person)
 	rt.Handle("POST /people/{id}/code", managers, s.issueCode)
+	rt.Handle("POST /people/{id}/access", managers, s.setAccess)
 }
 
 // Middleware loads the signed-in person from the session cookie into the request context.
@@ -138,6 +139,18 @@ func (s *Service) startSession(w http.ResponseWriter, r *http.Request, personID 
 	}
 	s.setSessionCookie(w, token)
 	return nil
+}
+
+// showMistakes shows a form page again, with status 422, when err is a mistake the person can
+// fix (the form's error summary lists it); any other error is returned as it is. form points
+// at the view's Page.Form.
+func (s *Service) showMistakes(w http.ResponseWriter, r *http.Request, page string, view any, form *web.Form, submitted web.Form, err error) error {
+	withErr, ok := submitted.WithError(err)
+	if !ok {
+		return err
+	}
+	*form = withErr
+	return s.render.Render(w, r, http.StatusUnprocessableEntity, page, view)
 }
 
 // clientAddress is the address throttling counts failures against.

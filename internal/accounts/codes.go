@@ -64,7 +64,7 @@ func CheckSignInCode(ctx context.Context, d *db.DB, code, clientAddr string, now
 	} else if throttled {
 		return h, codeFailed()
 	}
-	err := d.Read.QueryRowContext(ctx, `SELECT p.id, p.display_name, COALESCE(p.login, '')
+	err := d.Read.QueryRowContext(ctx, `SELECT p.id, p.display_name, p.login
 		FROM signin_codes c JOIN people p ON p.id = c.person_id
 		WHERE c.code_hash = $1 AND c.used_at IS NULL AND c.voided_at IS NULL AND c.expires_at > $2 AND p.disabled_at IS NULL`,
 		auth.HashToken(auth.NormaliseSignInCode(code)), utc(now)).Scan(&h.PersonID, &h.DisplayName, &h.Login)

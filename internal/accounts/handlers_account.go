@@ -37,11 +37,7 @@ func (s *Service) setName(w http.ResponseWriter, r *http.Request) error {
 	f := web.NewForm(r)
 	if err := SetDisplayName(r.Context(), s.db, auth.From(r.Context()).PersonID, f.Get("display_name")); err != nil {
 		v := &NameView{Page: web.Page{Title: "Change your name", Back: "/account"}}
-		var ok bool
-		if v.Form, ok = f.WithError(err); !ok {
-			return err
-		}
-		return s.render.Render(w, r, http.StatusUnprocessableEntity, "accounts/name", v)
+		return s.showMistakes(w, r, "accounts/name", v, &v.Form, f, err)
 	}
 	web.SetFlash(w, "Your name is changed.")
 	return web.Redirect(w, r, "/account")
@@ -68,11 +64,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		v := &PasswordView{Page: web.Page{Title: "Change your password or passphrase", Back: "/account"}}
-		var ok bool
-		if v.Form, ok = f.WithError(err); !ok {
-			return err
-		}
-		return s.render.Render(w, r, http.StatusUnprocessableEntity, "accounts/password", v)
+		return s.showMistakes(w, r, "accounts/password", v, &v.Form, f, err)
 	}
 	web.SetFlash(w, "Your password or passphrase is changed. You have been signed out everywhere else.")
 	return web.Redirect(w, r, "/account")

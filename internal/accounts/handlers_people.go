@@ -116,11 +116,11 @@ func (s *Service) newPersonView(r *http.Request, f web.Form) (*NewPersonView, er
 	if scope.All {
 		v.OrganisationHint = "The organisation they work for or take part in. An administrator needs none."
 	}
+	// The roles mayGrant allows: all for an administrator, members and facilitators otherwise.
 	for _, role := range auth.Roles {
-		if role == auth.Admin && !scope.All || !scope.All && role != auth.Member && role != auth.Facilitator {
-			continue
+		if scope.All || role == auth.Member || role == auth.Facilitator {
+			v.Roles = append(v.Roles, web.Option{Value: string(role), Text: role.Label(), Hint: roleHint(role)})
 		}
-		v.Roles = append(v.Roles, web.Option{Value: string(role), Text: role.Label(), Hint: roleHint(role)})
 	}
 	first := "Choose an organisation"
 	if scope.All {
@@ -139,6 +139,14 @@ func roleHint(r auth.Role) string {
 		return "Has lived experience of homelessness and takes part in panels, bids and standards."
 	case auth.Facilitator:
 		return "Runs a panel or group, adds members and gives them sign-in codes."
+	case auth.CouncilOfficer:
+		return "Works for a council on bids, standards and answers to panels."
+	case auth.Partner:
+		return "Works for a provider, health service, probation, a voluntary group or a landlord."
+	case auth.Funder:
+		return "Works for the national funder: programmes, assessing bids, evaluations."
+	case auth.Assessor:
+		return "Assesses councils independently against the standards they adopted."
 	case auth.Admin:
 		return "Runs the platform. Belongs to no organisation."
 	}
@@ -146,8 +154,9 @@ func roleHint(r auth.Role) string {
 }
 
 func (s *Service) newPersonForm(w http.ResponseWriter, r *http.Request) error {
+	me := auth.From(r.Context())
 	f := web.Form{Values: url.Values{"role": {string(auth.Member)}}}
-	if orgs := auth.From(r.Context()).OrganisationsFor(auth.Facilitator); len(orgs) == 1 && !auth.From(r.Context()).Has(auth.Admin) {
+	if orgs := me.OrganisationsFor(auth.Facilitator); len(orgs) == 1 && !me.Has(auth.Admin) {
 		f.Values.Set("organisation", strconv.FormatInt(orgs[0], 10))
 	}
 	v, err := s.newPersonView(r, f)
@@ -175,15 +184,11 @@ func (s *Service) createPerson(w http.ResponseWriter, r *http.Request) error {
 		Grants:      []auth.Grant{{Role: role, OrganisationID: orgID}},
 	}, me.PersonID)
 	if err != nil {
-		form, ok := f.WithError(err)
-		if !ok {
-			return err
-		}
-		v, verr := s.newPersonView(r, form)
+		v, verr := s.newPersonView(r, f)
 		if verr != nil {
 			return verr
 		}
-		return s.render.Render(w, r, http.StatusUnprocessableEntity, "accounts/person-new", v)
+		return s.showMistakes(w, r, "accounts/person-new", v, &v.Form, f, err)
 	}
 	p, err := GetPerson(r.Context(), s.db, Everyone, id)
 	if err != nil {
@@ -201,8 +206,11 @@ func (s *Service) createPerson(w http.ResponseWriter, r *http.Request) error {
 type PersonView struct {
 	web.Page
 	Person Person
-	// MayIssueCode is false where a code would let the viewer take over a more powerful account.
-	MayIssueCode bool
+	// MayManage is false where a code would let the viewer take over a more powerful account;
+	// then they may neither give a code nor turn the account off.
+	MayManage bool
+	// Self is true on the viewer's own page: nobody turns off their own account.
+	Self bool
 	// LatestCode is the last sign-in code issued, if any.
 	LatestCode  *CodeStatus
 	CodeWaiting bool
@@ -224,7 +232,8 @@ func (s *Service) person(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := &PersonView{Page: web.Page{Title: p.DisplayName, Back: "/people"}, Person: p, MayIssueCode: mayManage(me, p)}
+	v := &PersonView{Page: web.Page{Title: p.DisplayName, Back: "/people"}, Person: p,
+		MayManage: mayManage(me, p), Self: p.ID == me.PersonID}
 	v.Person.Grants = grantsInScope(ScopeFor(me), p.Grants)
 	if c, err := LatestCode(r.Context(), s.db, p.ID); err == nil {
 		v.LatestCode = &c
@@ -253,6 +262,9 @@ func (s *Service) issueCode(w http.ResponseWriter, r *http.Request) error {
 	if !mayManage(me, p) {
 		return errs.New(errs.Forbidden, "Only an administrator can give a sign-in code to this person.")
 	}
+	if p.Disabled {
+		return errs.New(errs.Conflict, "This account is turned off. Turn it back on before giving a sign-in code.")
+	}
 	now := s.opt.Now()
 	code, err := IssueSignInCode(r.Context(), s.db, p.ID, me.PersonID, now)
 	if err != nil {
@@ -267,4 +279,30 @@ func (s *Service) issueCode(w http.ResponseWriter, r *http.Request) error {
 	// Rendered in the POST's answer, not after a redirect, so the code is never stored
 	// anywhere; the renderer marks the page no-store.
 	return s.render.Render(w, r, http.StatusOK, "accounts/code-issued", v)
+}
+
+// setAccess turns a person's account off (they cannot sign in, and their sessions end) or
+// back on, for someone leaving a group or an account that may be misused.
+func (s *Service) setAccess(w http.ResponseWriter, r *http.Request) error {
+	me := auth.From(r.Context())
+	p, err := s.personInScope(r)
+	if err != nil {
+		return err
+	}
+	if !mayManage(me, p) {
+		return errs.New(errs.Forbidden, "Only an administrator can turn this account off or on.")
+	}
+	if p.ID == me.PersonID {
+		return errs.New(errs.Forbidden, "You cannot turn off your own account.")
+	}
+	off := web.NewForm(r).Get("signin") == "off"
+	if err := SetDisabled(r.Context(), s.db, p.ID, off, s.opt.Now()); err != nil {
+		return err
+	}
+	msg := p.DisplayName + "’s account is turned off. They cannot sign in."
+	if !off {
+		msg = p.DisplayName + "’s account is turned back on. Give them a sign-in code if they need a new passphrase."
+	}
+	web.SetFlash(w, msg)
+	return web.Redirect(w, r, fmt.Sprintf("/people/%d", p.ID))
 }

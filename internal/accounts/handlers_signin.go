@@ -21,7 +21,7 @@ func (s *Service) signInForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) signIn(w http.ResponseWriter, r *http.Request) error {
 	f := web.NewForm(r)
-	v := &SignInView{Page: web.Page{Title: "Sign in", Form: f}, Next: web.SafeNext(f.Get("next"), "")}
+	v := &SignInView{Page: web.Page{Title: "Sign in"}, Next: web.SafeNext(f.Get("next"), "")}
 	var check errs.Validation
 	check.Check(f.Get("login") != "", "login", "Enter your email address or sign-in name")
 	check.Check(f.Get("password") != "", "password", "Enter your password or passphrase")
@@ -31,11 +31,7 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request) error {
 		personID, err = Authenticate(r.Context(), s.db, f.Get("login"), f.Get("password"), clientAddress(r), s.opt.Now())
 	}
 	if err != nil {
-		var ok bool
-		if v.Form, ok = f.WithError(err); !ok {
-			return err
-		}
-		return s.render.Render(w, r, http.StatusUnprocessableEntity, "accounts/sign-in", v)
+		return s.showMistakes(w, r, "accounts/sign-in", v, &v.Form, f, err)
 	}
 	if err := s.startSession(w, r, personID); err != nil {
 		return err
@@ -73,11 +69,7 @@ func (s *Service) codeForm(w http.ResponseWriter, r *http.Request) error {
 // codeFormWithError shows the code page again, saying what was wrong.
 func (s *Service) codeFormWithError(w http.ResponseWriter, r *http.Request, f web.Form, err error) error {
 	v := &CodeView{Page: web.Page{Title: "Use your sign-in code"}}
-	var ok bool
-	if v.Form, ok = f.WithError(err); !ok {
-		return err
-	}
-	return s.render.Render(w, r, http.StatusUnprocessableEntity, "accounts/code", v)
+	return s.showMistakes(w, r, "accounts/code", v, &v.Form, f, err)
 }
 
 func (s *Service) checkCode(w http.ResponseWriter, r *http.Request) error {
@@ -114,11 +106,7 @@ func (s *Service) redeemCode(w http.ResponseWriter, r *http.Request) error {
 			return s.codeFormWithError(w, r, web.Form{}, err)
 		}
 		v := &PassphraseView{Page: web.Page{Title: "Choose your passphrase"}, Code: auth.NormaliseSignInCode(f.Get("code")), Holder: holder}
-		var ok bool
-		if v.Form, ok = f.WithError(err); !ok {
-			return err
-		}
-		return s.render.Render(w, r, http.StatusUnprocessableEntity, "accounts/passphrase", v)
+		return s.showMistakes(w, r, "accounts/passphrase", v, &v.Form, f, err)
 	}
 	if err := s.startSession(w, r, personID); err != nil {
 		return err

@@ -12,13 +12,15 @@ var Migrations = []db.Migration{{
 CREATE TABLE people (
 	id {{id}},
 	display_name TEXT NOT NULL,
-	login TEXT UNIQUE,
+	login TEXT NOT NULL UNIQUE,
 	email TEXT NOT NULL DEFAULT '',
 	password_hash TEXT NOT NULL DEFAULT '',
 	created_at {{time}} NOT NULL,
 	created_by BIGINT REFERENCES people(id),
 	disabled_at {{time}}
 );
+-- Lists of people are ordered by name.
+CREATE INDEX people_name ON people(lower(display_name), id);
 
 -- A role held in an organisation; an administrator's role belongs to no organisation.
 CREATE TABLE memberships (
@@ -30,6 +32,8 @@ CREATE TABLE memberships (
 );
 CREATE UNIQUE INDEX memberships_unique ON memberships(person_id, role, COALESCE(organisation_id, 0));
 CREATE INDEX memberships_organisation ON memberships(organisation_id, role);
+-- Whether a person is in an organisation: the check behind every facilitator's view.
+CREATE INDEX memberships_person ON memberships(person_id, organisation_id);
 
 -- Server-side sessions; the cookie holds a secret, the table its SHA-256.
 CREATE TABLE sessions (

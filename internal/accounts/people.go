@@ -206,10 +206,10 @@ func (s Scope) filter(first int) (string, []any) {
 		return "FALSE", nil
 	}
 	marks, args := placeholders(first, s.Organisations)
-	return "p.id IN (SELECT person_id FROM memberships WHERE organisation_id IN (" + marks + "))", args
+	return "EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id AND m.organisation_id IN (" + marks + "))", args
 }
 
-const personColumns = "p.id, p.display_name, COALESCE(p.login, ''), p.email, p.password_hash <> '', p.created_at, p.disabled_at IS NOT NULL"
+const personColumns = "p.id, p.display_name, p.login, p.email, p.password_hash <> '', p.created_at, p.disabled_at IS NOT NULL"
 
 func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 	var p Person

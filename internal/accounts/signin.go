@@ -128,7 +128,7 @@ func ChangePassword(ctx context.Context, d *db.DB, personID int64, current, next
 		return err
 	}
 	var login, hash string
-	if err := d.Read.QueryRowContext(ctx, "SELECT COALESCE(login, ''), password_hash FROM people WHERE id = $1", personID).
+	if err := d.Read.QueryRowContext(ctx, "SELECT login, password_hash FROM people WHERE id = $1", personID).
 		Scan(&login, &hash); errors.Is(err, sql.ErrNoRows) {
 		return errs.New(errs.NotFound, "No such person.")
 	} else if err != nil {

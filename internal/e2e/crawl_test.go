@@ -81,49 +81,75 @@ func accountRoles(s *testSite) []role {
 type link struct {
 	path string
 	from string
-	// okStatus lists the statuses a seed may answer with; a link found on a page must
-	// answer 200, since a link to a page the person cannot use is a broken link.
+	// okStatus lists the statuses the page may answer with: a route may be for other roles
+	// only (403), but a link found on a page must answer 200, since a link to a page the
+	// person cannot use is a broken link.
 	okStatus []int
+}
+
+// crawler browses the site as one role, in one browser.
+type crawler struct {
+	s     *testSite
+	b     *browser
+	r     role
+	axe   string
+	pages *savedPages
+	seen  map[string]bool // paths visited or queued, and where redirects landed
+	// forms counts the forms submitted empty, by page pattern and action, so that a form
+	// shared by 296 council pages is tried once.
+	forms    map[string]bool
+	patterns *patterns
 }
 
 // crawl visits every page the role can reach from the start page, and every GET route that
 // needs no parameter, checking each page in the browser. It returns the paths it visited.
 func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) []string {
-	b := newBrowser(t)
+	c := &crawler{s: s, b: newBrowser(t), r: r, axe: axe, pages: pages,
+		seen: map[string]bool{}, forms: map[string]bool{}, patterns: newPatterns(s)}
 	if r.Login != "" {
-		ctx, cancel := b.timeout()
-		err := b.signIn(ctx, s.URL, r.Login, r.Password)
+		ctx, cancel := c.b.timeout()
+		err := c.b.signIn(ctx, s.URL, r.Login, r.Password)
 		cancel()
 		if err != nil {
 			t.Fatalf("sign in as %s (%s): %v", r.Name, r.Login, err)
 		}
-		b.takeConsole()
+		c.b.takeConsole()
 	}
-	patterns := newPatterns(s)
 	queue := []link{{path: "/", okStatus: []int{200}}}
 	for _, p := range seedPaths(s) {
 		// A route may be for other roles only: then 403, or the sign-in page when signed out.
 		queue = append(queue, link{path: p, okStatus: []int{200, 403}})
 	}
 	queue = append(queue, link{path: missingPage, okStatus: []int{404}})
-	seen := map[string]bool{}
+	status := map[string]int{}        // what each visited path answered
+	linkedFrom := map[string]string{} // the first page that linked to each path
 	var visited []string
 	for len(queue) > 0 && len(visited) < maxPages {
 		l := queue[0]
 		queue = queue[1:]
-		if seen[l.path] || !patterns.take(l.path) {
+		if c.seen[l.path] || !c.patterns.take(l.path) {
 			continue
 		}
-		seen[l.path] = true
+		c.seen[l.path] = true
 		visited = append(visited, l.path)
 		t.Run(l.path, func(t *testing.T) {
-			found := checkPage(t, s, b, r, l, axe, pages, seen)
+			var found []string
+			status[l.path], found = c.checkPage(t, l)
 			for _, p := range found {
-				if !seen[p] {
+				if _, ok := linkedFrom[p]; !ok && p != l.path {
+					linkedFrom[p] = l.path
+				}
+				if !c.seen[p] {
 					queue = append(queue, link{path: p, from: l.path, okStatus: []int{200}})
 				}
 			}
 		})
+	}
+	// A page visited as a seed may also be linked to: then it too must answer 200.
+	for p, from := range linkedFrom {
+		if st, ok := status[p]; ok && st != http.StatusOK {
+			t.Errorf("%s links to %s, which answers %d", from, p, st)
+		}
 	}
 	if len(visited) >= maxPages {
 		t.Logf("stopped at %d pages; %d links left unvisited", maxPages, len(queue))
@@ -172,26 +198,27 @@ type pageReport struct {
 const pageReportJS = `(() => ({
   title: document.title.trim(),
   h1: document.querySelectorAll('h1').length,
-  links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  links: [...document.querySelectorAll('a[href]:not([href^="#"])')].map(a => a.href),
   missingTargets: [...document.querySelectorAll('a[href^="#"]')]
     .map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
     .filter(id => id && !document.getElementById(id)),
 }))()`
 
 // checkPage fetches the page with net/http (for its status and the HTML as sent), opens it
-// in the browser, runs the checks, and returns the same-site links it found.
-func checkPage(t *testing.T, s *testSite, b *browser, r role, l link, axe string, pages *savedPages, seen map[string]bool) []string {
-	ctx, cancel := b.timeout()
+// in the browser, runs the checks, submits its forms empty, and returns the status and the
+// same-site links it found.
+func (c *crawler) checkPage(t *testing.T, l link) (int, []string) {
+	ctx, cancel := c.b.timeout()
 	defer cancel()
 	from := ""
 	if l.from != "" {
 		from = " (linked from " + l.from + ")"
 	}
-	cookie, err := b.cookieHeader(ctx, s.URL)
+	cookie, err := c.b.cookieHeader(ctx, c.s.URL)
 	if err != nil {
 		t.Fatalf("cookies: %v", err)
 	}
-	status, final, ctype, body, err := fetch(ctx, cookie, s.URL+l.path)
+	status, final, ctype, body, err := fetch(ctx, cookie, http.MethodGet, c.s.URL+l.path, nil)
 	if err != nil {
 		t.Fatalf("GET %s: %v", l.path, err)
 	}
@@ -204,36 +231,40 @@ func checkPage(t *testing.T, s *testSite, b *browser, r role, l link, axe string
 	}
 	if finalPath := fu.RequestURI(); finalPath != l.path {
 		// Redirected, as to the sign-in page: check where it lands, once.
-		if seen[finalPath] {
+		if c.seen[finalPath] {
 			// Not t.Skip: in CI a skipped browser test counts as a failure.
 			t.Logf("redirects to %s, checked already", finalPath)
-			return nil
+			return status, nil
 		}
-		seen[finalPath] = true
+		c.seen[finalPath] = true
 	}
 	if !strings.HasPrefix(ctype, "text/html") {
-		return nil // a download, such as a CSV: its status is all there is to check
+		return status, nil // a download, such as a CSV: its status is all there is to check
 	}
-	pages.save(t, r.Name, fu.RequestURI(), body)
+	c.pages.save(t, c.r.Name, fu.RequestURI(), body)
 
-	links, problems, err := inspect(ctx, b, final, axe)
+	c.b.takeConsole() // drop what an earlier page left
+	if err := chromedp.Do(ctx, chromedp.Navigate(final)); err != nil {
+		t.Fatalf("open %s: %v", final, err)
+	}
+	links, problems, err := inspect(ctx, c.b, final, c.axe)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range problems {
 		t.Errorf("%s: %s", l.path, p)
 	}
-	return sameSite(s.URL, links)
+	if status == http.StatusOK {
+		c.checkForms(t, fu.RequestURI())
+	}
+	return status, sameSite(c.s.URL, links)
 }
 
-// inspect opens the page in the browser and returns its links and what is wrong with it:
+// inspect checks the page the tab shows, and returns its links and what is wrong with it:
 // axe-core violations, not exactly one h1, no title, in-page links to nothing, and console
-// errors (script errors, CSP violations, failed loads).
+// errors since the last takeConsole (script errors, CSP violations, failed loads). pageURL
+// is the address the page was loaded from.
 func inspect(ctx context.Context, b *browser, pageURL, axe string) (links, problems []string, err error) {
-	b.takeConsole()
-	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
-		return nil, nil, fmt.Errorf("open %s: %w", pageURL, err)
-	}
 	rep, err := chromedp.Run(ctx, chromedp.Evaluate[pageReport](pageReportJS))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", pageURL, err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"roundtable/internal/platform/web"
 )
 
@@ -23,6 +25,7 @@ const badPage = `<!DOCTYPE html>
 <img src="/missing.png">
 <a href="#nowhere">Jump</a>
 <div><li>A list item outside a list</li></div>
+<p>Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</p>
 <script>document.title = "inline scripts are blocked";</script>
 </main>
 </body>
@@ -54,6 +57,9 @@ func TestHarness(t *testing.T) {
 		b := newBrowser(t)
 		ctx, cancel := b.timeout()
 		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
+			t.Fatal(err)
+		}
 		_, problems, err := inspect(ctx, b, srv.URL+"/", string(axe))
 		if err != nil {
 			t.Fatal(err)
@@ -69,6 +75,21 @@ func TestHarness(t *testing.T) {
 			if !strings.Contains(all, want) {
 				t.Errorf("the checks did not report %q; they reported:\n%s", want, all)
 			}
+		}
+	})
+	t.Run("small-screen", func(t *testing.T) {
+		b := newBrowser(t)
+		ctx, cancel := b.timeout()
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 640), chromedp.Navigate(srv.URL+"/")); err != nil {
+			t.Fatal(err)
+		}
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](reflowJS))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(wide) == 0 {
+			t.Errorf("the reflow check found nothing wide in a page with a 120-letter word")
 		}
 	})
 	t.Run("valid-html", func(t *testing.T) {

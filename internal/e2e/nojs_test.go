@@ -36,4 +36,15 @@ func testNoJavaScript(t *testing.T, s *testSite) {
 	if js {
 		t.Errorf("the page's scripts ran, so this did not test the page without JavaScript")
 	}
+	// Signing out is a form too (a POST), so it works without JavaScript as well.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action="/sign-out"] button`))); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('form[action="/sign-out"]').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != 0 {
+		t.Errorf("still signed in after pressing Sign out")
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,11 +152,19 @@ func (l *logRecorder) errors() []string {
 }
 
 // fetch gets a page as the server sends it (not the browser's DOM), with the browser's
-// cookies, following redirects. The HTML validator checks this body.
-func fetch(ctx context.Context, cookie, url string) (status int, final, contentType string, body []byte, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// cookies, following redirects. The HTML validator checks this body. A form (for a POST) is
+// sent URL-encoded.
+func fetch(ctx context.Context, cookie, method, url string, form url.Values) (status int, final, contentType string, body []byte, err error) {
+	var rd io.Reader
+	if form != nil {
+		rd = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return 0, "", "", nil, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
