@@ -40,7 +40,7 @@ $(STATIC)/favicon.svg: web/src/favicon.svg
 	cp $< $@
 
 $(STATIC)/govuk-frontend.min.js: web/node_modules/.package-lock.json
-	sed '/sourceMappingURL/d' $(GOVUK)/govuk-frontend.min.js > $@
+	sed 's#//\# sourceMappingURL=.*$$##' $(GOVUK)/govuk-frontend.min.js > $@
 
 vet: assets
 	$(GO) vet ./...

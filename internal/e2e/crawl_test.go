@@ -145,6 +145,19 @@ func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) []s
 			}
 		})
 	}
+	// Nothing on the way (such as an empty sign-in form) may have signed the person out,
+	// or the later pages were checked as a visitor sees them.
+	if r.Login != "" {
+		ctx, cancel := c.b.timeout()
+		err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/"))
+		if err == nil {
+			err = signedIn(ctx)
+		}
+		cancel()
+		if err != nil {
+			t.Errorf("after the crawl: %v", err)
+		}
+	}
 	// A page visited as a seed may also be linked to: then it too must answer 200.
 	for p, from := range linkedFrom {
 		if st, ok := status[p]; ok && st != http.StatusOK {

@@ -13,8 +13,8 @@ import (
 
 // textFields are the fields a person types into; submitting a form with them empty should
 // give the GOV.UK error summary, and change nothing.
-const textFields = `input[type=text], input[type=email], input[type=password], input[type=tel],
-  input[type=number], input[type=search], input[type=url], input:not([type]), textarea`
+const textFields = `input[type=text], input[type=email], input[type=password], input[type=tel], ` +
+	`input[type=number], input[type=search], input[type=url], input:not([type]), textarea`
 
 // formsJS marks the page's POST forms that have text fields (leaving out sign-out and file
 // uploads) and returns their actions.
@@ -22,24 +22,26 @@ const formsJS = `[...document.querySelectorAll('main form')].filter(f =>
     (f.getAttribute('method') || '').toLowerCase() === 'post' &&
     f.enctype !== 'multipart/form-data' &&
     new URL(f.action).pathname !== '/sign-out' &&
-    f.querySelector(TEXT)
+    f.querySelector('TEXT')
   ).map((f, i) => { f.setAttribute('data-e2e-form', i); return f.action; })`
 
 // emptyFormJS empties the text fields of form %d and returns what the form would send.
 const emptyFormJS = `(() => {
   const f = document.querySelector('[data-e2e-form="%d"]');
-  for (const el of f.querySelectorAll(TEXT)) el.value = '';
+  for (const el of f.querySelectorAll('TEXT')) el.value = '';
   return [...new FormData(f)].map(([k, v]) => [k, String(v)]);
 })()`
 
 type formErrors struct {
-	Summary bool `json:"summary"`
-	Focused bool `json:"focused"`
+	Summary bool   `json:"summary"`
+	Focused bool   `json:"focused"`
+	Title   string `json:"title"`
 }
 
 const formErrorsJS = `(() => {
   const s = document.querySelector('.govuk-error-summary');
-  return {summary: !!s, focused: !!s && !!document.activeElement && !!document.activeElement.closest('.govuk-error-summary')};
+  return {summary: !!s, focused: !!s && !!document.activeElement && !!document.activeElement.closest('.govuk-error-summary'),
+    title: document.title};
 })()`
 
 // checkForms submits each form on the page with its text fields empty, once per page
@@ -126,6 +128,9 @@ func (c *crawler) checkForms(t *testing.T, pagePath string) {
 				t.Errorf("POST %s with the form empty shows no error summary", au.Path)
 			case !fe.Focused:
 				t.Errorf("POST %s with the form empty: the error summary did not take focus", au.Path)
+			case !strings.HasPrefix(fe.Title, "Error: "):
+				// So that a screen reader says so first (GOV.UK error summary guidance).
+				t.Errorf("POST %s with the form empty: the title %q does not start with \"Error: \"", au.Path, fe.Title)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,48 +73,65 @@ type focusState struct {
 // testKeyboard walks the start page and the sign-in page with Tab alone.
 func testKeyboard(t *testing.T, s *testSite) {
 	b := newBrowser(t)
-	t.Run("/", func(t *testing.T) { tabThrough(t, b, s.URL+"/", false) })
-	t.Run("/sign-in", func(t *testing.T) {
-		if !s.hasRoute("GET /sign-in") {
-			t.Skip("no sign-in page is registered yet")
-		}
-		tabThrough(t, b, s.URL+"/sign-in", true)
-	})
+	for _, p := range []struct {
+		path       string
+		wantFields bool
+	}{{"/", false}, {"/sign-in", true}} {
+		t.Run(p.path, func(t *testing.T) {
+			ctx, cancel := b.timeout()
+			defer cancel()
+			order, problems, err := tabThrough(ctx, s.URL+p.path, p.wantFields)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				t.Error(p)
+			}
+			t.Logf("focus order: %s", strings.Join(order, ", "))
+		})
+	}
 	t.Run("skip link", func(t *testing.T) { skipLink(t, b, s.URL+"/") })
 }
 
 // tabThrough presses Tab once for each element that should take focus, and checks that focus
 // lands on each in document order (skip link, navigation, content, form fields, footer) and
-// can be seen: it has a size and looks different from when it was not focused.
-func tabThrough(t *testing.T, b *browser, pageURL string, wantFields bool) {
-	ctx, cancel := b.timeout()
-	defer cancel()
-	expected := loadForKeyboard(t, ctx, pageURL)
+// can be seen: it has a size and looks different from when it was not focused. It returns
+// the expected order and what went wrong.
+func tabThrough(ctx context.Context, pageURL string, wantFields bool) (expected, problems []string, err error) {
+	expected, err = loadForKeyboard(ctx, pageURL)
+	if err != nil {
+		return nil, nil, err
+	}
 	var sawNav, sawField bool
 	for i, want := range expected {
-		st := pressTab(t, ctx)
+		st, err := pressTab(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
 		if i == 0 && !st.SkipLink {
-			t.Errorf("the first Tab focused %s, want the skip link", st.Desc)
+			problems = append(problems, fmt.Sprintf("the first Tab focused %s, want the skip link", st.Desc))
 		}
 		if st.Desc != want {
-			t.Fatalf("Tab %d focused %s, want %s (focus order: %s)", i+1, st.Desc, want, strings.Join(expected, ", "))
+			// Once the order is off, every later step would be off too.
+			problems = append(problems, fmt.Sprintf("Tab %d focused %s, want %s (focus order: %s)", i+1, st.Desc, want, strings.Join(expected, ", ")))
+			return expected, problems, nil
 		}
 		if st.Width == 0 || st.Height == 0 || !st.Visible {
-			t.Errorf("Tab %d focused %s, which cannot be seen (%gx%g)", i+1, st.Desc, st.Width, st.Height)
+			problems = append(problems, fmt.Sprintf("Tab %d focused %s, which cannot be seen (%gx%g)", i+1, st.Desc, st.Width, st.Height))
 		}
 		if !st.Indicator {
-			t.Errorf("Tab %d focused %s, which looks the same as when it was not focused", i+1, st.Desc)
+			problems = append(problems, fmt.Sprintf("Tab %d focused %s, which looks the same as when it was not focused", i+1, st.Desc))
 		}
 		sawNav = sawNav || st.Nav
 		sawField = sawField || st.Field
 	}
 	if !sawNav {
-		t.Errorf("Tab never reached the navigation")
+		problems = append(problems, "Tab never reached the navigation")
 	}
 	if wantFields && !sawField {
-		t.Errorf("Tab never reached a form field")
+		problems = append(problems, "Tab never reached a form field")
 	}
-	t.Logf("focus order: %s", strings.Join(expected, ", "))
+	return expected, problems, nil
 }
 
 // skipLink checks that the skip link moves keyboard focus past the header: after Enter on
@@ -121,45 +139,44 @@ func tabThrough(t *testing.T, b *browser, pageURL string, wantFields bool) {
 func skipLink(t *testing.T, b *browser, pageURL string) {
 	ctx, cancel := b.timeout()
 	defer cancel()
-	loadForKeyboard(t, ctx, pageURL)
-	if st := pressTab(t, ctx); !st.SkipLink {
+	if _, err := loadForKeyboard(ctx, pageURL); err != nil {
+		t.Fatal(err)
+	}
+	st, err := pressTab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.SkipLink {
 		t.Fatalf("the first Tab focused %s, want the skip link", st.Desc)
 	}
 	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter)); err != nil {
 		t.Fatal(err)
 	}
-	if st := pressTab(t, ctx); !st.InMain {
+	if st, err = pressTab(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !st.InMain {
 		t.Errorf("after the skip link, Tab focused %s, which is not in the main content", st.Desc)
 	}
 }
 
-func loadForKeyboard(t *testing.T, ctx context.Context, pageURL string) []string {
-	t.Helper()
+func loadForKeyboard(ctx context.Context, pageURL string) ([]string, error) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
-		t.Fatalf("open %s: %v", pageURL, err)
+		return nil, fmt.Errorf("open %s: %w", pageURL, err)
 	}
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](keyboardJS))
 	if err != nil {
-		t.Fatalf("keyboard helpers: %v", err)
+		return nil, fmt.Errorf("keyboard helpers: %w", err)
 	}
 	if n == 0 {
-		t.Fatalf("%s has nothing to focus", pageURL)
+		return nil, fmt.Errorf("%s has nothing to focus", pageURL)
 	}
-	expected, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`__e2e.expected()`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return expected
+	return chromedp.Run(ctx, chromedp.Evaluate[[]string](`__e2e.expected()`))
 }
 
-func pressTab(t *testing.T, ctx context.Context) focusState {
-	t.Helper()
+func pressTab(ctx context.Context) (focusState, error) {
 	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
-		t.Fatalf("press Tab: %v", err)
+		return focusState{}, fmt.Errorf("press Tab: %w", err)
 	}
-	st, err := chromedp.Run(ctx, chromedp.Evaluate[focusState](`__e2e.focused()`))
-	if err != nil {
-		t.Fatalf("read focus: %v", err)
-	}
-	return st
+	return chromedp.Run(ctx, chromedp.Evaluate[focusState](`__e2e.focused()`))
 }

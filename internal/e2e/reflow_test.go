@@ -31,7 +31,7 @@ const reflowJS = `(() => {
 // 1.4.10 Reflow, which axe-core cannot check).
 func testReflow(t *testing.T, s *testSite, paths []string) {
 	if len(paths) == 0 {
-		t.Fatal("the signed-out crawl visited no pages")
+		t.Fatal("the signed-out crawl visited no pages (this check runs after TestSite/crawl)")
 	}
 	b := newBrowser(t)
 	for _, p := range paths {

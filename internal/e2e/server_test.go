@@ -107,7 +107,7 @@ func (s *testSite) checkServerLog(t *testing.T) {
 	}
 }
 
-// logRecorder keeps the server's warnings and errors; request lines are dropped. It must not
+// logRecorder keeps the server's errors; request lines are dropped. It must not
 // call t.Log: the server's goroutines may outlive a subtest.
 type logRecorder struct {
 	store *logStore

@@ -29,7 +29,7 @@ type vnuMessage struct {
 // whole run, not one per page.
 func validateHTML(t *testing.T, pages *savedPages) {
 	if len(pages.files) == 0 {
-		t.Fatal("no pages were saved: the crawl found nothing to validate")
+		t.Fatal("no pages were saved: the crawl found nothing to validate (this check runs after TestSite/crawl)")
 	}
 	msgs := runVNU(t, pages.files)
 	byFile := map[string]string{}
