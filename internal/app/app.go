@@ -11,6 +11,10 @@ import (
 
 	"roundtable/internal/accounts"
 	"roundtable/internal/directory"
+	"roundtable/internal/funding"
+	"roundtable/internal/insight"
+	"roundtable/internal/panels"
+	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/web"
@@ -21,7 +25,8 @@ import (
 // the tables they refer to.
 func Migrations() []db.Migration {
 	var all []db.Migration
-	for _, ms := range [][]db.Migration{directory.Migrations, accounts.Migrations} {
+	for _, ms := range [][]db.Migration{audit.Migrations, directory.Migrations, accounts.Migrations,
+		funding.Migrations, panels.Migrations, insight.Migrations} {
 		all = append(all, ms...)
 	}
 	return all
@@ -61,9 +66,17 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	secure := len(cfg.BaseURL) >= 8 && cfg.BaseURL[:8] == "https://"
 	acc := accounts.New(d, accounts.Options{SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
 	dir := directory.New(d)
+	capOpt := struct {
+		Now func() time.Time
+		Log *slog.Logger
+	}{cfg.Now, cfg.Log}
+	fund := funding.New(d, funding.Options(capOpt))
+	pan := panels.New(d, panels.Options(capOpt))
+	ins := insight.New(d, insight.Options(capOpt))
 
 	render, err := web.NewRenderer(assets, navigation, cfg.Log,
-		site.Templates, directory.Templates, accounts.Templates)
+		site.Templates, directory.Templates, accounts.Templates,
+		funding.Templates, panels.Templates, insight.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +101,9 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	(&site.Handlers{Demo: cfg.Demo}).Register(rt)
 	dir.Register(rt)
 	acc.Register(rt)
+	fund.Register(rt)
+	pan.Register(rt)
+	ins.Register(rt)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,39 @@
+// Package funding holds the funder's programmes, whose bids must show co-production, and the
+// council's bids and co-production log that build that evidence.
+package funding
+
+import (
+	"embed"
+	"log/slog"
+	"time"
+
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Templates are the funding pages.
+var Templates = web.TemplateSet{Name: "funding", FS: web.Sub(templates, "templates")}
+
+// Migrations create the funding tables.
+var Migrations = []db.Migration{}
+
+// Options configure the handlers.
+type Options struct {
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Handlers serve the funding pages.
+type Handlers struct {
+	db  *db.DB
+	opt Options
+}
+
+// New makes the handlers.
+func New(d *db.DB, opt Options) *Handlers { return &Handlers{db: d, opt: opt} }
+
+// Register adds the funding routes.
+func (h *Handlers) Register(rt *web.Router) {}

@@ -1,0 +1,39 @@
+// Package panels holds the regional and local lived-experience panels: members, meetings,
+// and recommendations followed through to a public answer.
+package panels
+
+import (
+	"embed"
+	"log/slog"
+	"time"
+
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Templates are the panels pages.
+var Templates = web.TemplateSet{Name: "panels", FS: web.Sub(templates, "templates")}
+
+// Migrations create the panels tables.
+var Migrations = []db.Migration{}
+
+// Options configure the handlers.
+type Options struct {
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Handlers serve the panels pages.
+type Handlers struct {
+	db  *db.DB
+	opt Options
+}
+
+// New makes the handlers.
+func New(d *db.DB, opt Options) *Handlers { return &Handlers{db: d, opt: opt} }
+
+// Register adds the panels routes.
+func (h *Handlers) Register(rt *web.Router) {}
