@@ -206,7 +206,6 @@ func Verify(ctx context.Context, d *db.DB) (checked int, problems []Problem, err
 	return checked, problems, nil
 }
 
-
 // Describe formats a problem for the command line.
 func (p Problem) String() string {
 	return "record " + strconv.FormatInt(p.ID, 10) + ": " + strings.TrimSpace(p.Reason)
