@@ -7,9 +7,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"roundtable/internal/accounts"
 	"roundtable/internal/directory"
+	"roundtable/internal/funding"
+	"roundtable/internal/insight"
+	"roundtable/internal/panels"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/site"
@@ -138,6 +142,15 @@ func Load(ctx context.Context, d *db.DB, opt Options) (loaded bool, err error) {
 		}
 		if _, err := accounts.CreatePerson(ctx, d, np, 0); err != nil {
 			return false, fmt.Errorf("demo person %s: %w", p.name, err)
+		}
+	}
+	// Each capability adds its own demonstration data on top.
+	now := time.Now()
+	for name, load := range map[string]func(context.Context, *db.DB, time.Time) error{
+		"funding": funding.LoadDemo, "panels": panels.LoadDemo, "insight": insight.LoadDemo,
+	} {
+		if err := load(ctx, d, now); err != nil {
+			return false, fmt.Errorf("%s demo data: %w", name, err)
 		}
 	}
 	return true, nil

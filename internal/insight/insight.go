@@ -3,6 +3,7 @@
 package insight
 
 import (
+	"context"
 	"embed"
 	"log/slog"
 	"time"
@@ -37,3 +38,7 @@ func New(d *db.DB, opt Options) *Handlers { return &Handlers{db: d, opt: opt} }
 
 // Register adds the insight routes.
 func (h *Handlers) Register(rt *web.Router) {}
+
+// LoadDemo adds this capability's demonstration data. internal/demo calls it once, on an
+// empty database, after the council register, the organisations and the demo people.
+func LoadDemo(ctx context.Context, d *db.DB, now time.Time) error { return nil }
