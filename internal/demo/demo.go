@@ -146,11 +146,12 @@ func Load(ctx context.Context, d *db.DB, opt Options) (loaded bool, err error) {
 	}
 	// Each capability adds its own demonstration data on top.
 	now := time.Now()
-	for name, load := range map[string]func(context.Context, *db.DB, time.Time) error{
-		"funding": funding.LoadDemo, "panels": panels.LoadDemo, "insight": insight.LoadDemo,
-	} {
-		if err := load(ctx, d, now); err != nil {
-			return false, fmt.Errorf("%s demo data: %w", name, err)
+	for _, c := range []struct {
+		name string
+		load func(context.Context, *db.DB, time.Time) error
+	}{{"funding", funding.LoadDemo}, {"panels", panels.LoadDemo}, {"insight", insight.LoadDemo}} {
+		if err := c.load(ctx, d, now); err != nil {
+			return false, fmt.Errorf("%s demo data: %w", c.name, err)
 		}
 	}
 	return true, nil
