@@ -37,9 +37,11 @@ func IssueSignInCode(ctx context.Context, d *db.DB, personID, issuedBy int64, no
 			utc(now), personID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO signin_codes (code_hash, person_id, issued_by, issued_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5)`, auth.HashToken(code), personID, nullID(issuedBy), utc(now), utc(now.Add(CodeLifetime)))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO signin_codes (code_hash, person_id, issued_by, issued_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5)`, auth.HashToken(code), personID, nullID(issuedBy), utc(now), utc(now.Add(CodeLifetime))); err != nil {
+			return err
+		}
+		return record(ctx, tx, "signin_code.issued", personID, nil, map[string]any{"expires_at": utc(now.Add(CodeLifetime))})
 	})
 	if err != nil {
 		return "", fmt.Errorf("issue sign-in code: %w", err)
@@ -114,8 +116,10 @@ func RedeemSignInCode(ctx context.Context, d *db.DB, code, passphrase, clientAdd
 		if _, err := tx.ExecContext(ctx, "UPDATE people SET password_hash = $1 WHERE id = $2", hash, personID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE person_id = $1", personID)
-		return err
+		if _, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE person_id = $1", personID); err != nil {
+			return err
+		}
+		return record(ctx, tx, "signin_code.used", personID, nil, map[string]any{"passphrase_set": true})
 	})
 	if errs.Is(err, errs.Invalid) {
 		if ferr := recordFailure(ctx, d, now, addressSubject(clientAddr)); ferr != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
@@ -128,6 +129,10 @@ func CreatePerson(ctx context.Context, d *db.DB, p NewPerson, createdBy int64) (
 		if err != nil {
 			return fmt.Errorf("insert person: %w", err)
 		}
+		// The record names the login, never the password; each role gets a record of its own.
+		if err := record(ctx, tx, "person.created", id, nil, map[string]any{"display_name": p.DisplayName, "login": login}); err != nil {
+			return err
+		}
 		for _, g := range p.Grants {
 			if err := addGrant(ctx, tx, id, g); err != nil {
 				return err
@@ -139,6 +144,22 @@ func CreatePerson(ctx context.Context, d *db.DB, p NewPerson, createdBy int64) (
 		return 0, err
 	}
 	return id, nil
+}
+
+// record appends to the audit trail, with the signed-in person in ctx as the actor (the
+// platform itself when nobody is, as in an import or the demo).
+func record(ctx context.Context, tx *sql.Tx, action string, personID int64, before, after any) error {
+	actorID, actorName := audit.By(auth.From(ctx))
+	return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: action,
+		Subject: fmt.Sprint("person:", personID), Before: before, After: after})
+}
+
+func grantsForAudit(gs []auth.Grant) []map[string]any {
+	out := make([]map[string]any, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, map[string]any{"role": string(g.Role), "organisation_id": g.OrganisationID})
+	}
+	return out
 }
 
 // AddGrant gives a person one more role; holding it already is not an error.
@@ -164,7 +185,7 @@ func addGrant(ctx context.Context, tx *sql.Tx, personID int64, g auth.Grant) err
 	if err != nil {
 		return fmt.Errorf("insert membership: %w", err)
 	}
-	return nil
+	return record(ctx, tx, "role.granted", personID, nil, grantsForAudit([]auth.Grant{g})[0])
 }
 
 // Scope says whose accounts a person may see and manage: everyone's (an administrator), or
@@ -375,8 +396,14 @@ func SetDisabled(ctx context.Context, d *db.DB, personID int64, disabled bool, n
 		if err := mustHaveChanged(res, "No such person."); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE person_id = $1", personID)
-		return err
+		if _, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE person_id = $1", personID); err != nil {
+			return err
+		}
+		action := "person.enabled"
+		if disabled {
+			action = "person.disabled"
+		}
+		return record(ctx, tx, action, personID, map[string]any{"disabled": !disabled}, map[string]any{"disabled": disabled})
 	})
 }
 

@@ -2,6 +2,8 @@ package accounts_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"roundtable/internal/accounts"
 	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
+	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
@@ -427,6 +430,57 @@ func TestScopes(t *testing.T) {
 		all, err := accounts.ListPeople(ctx, d, accounts.Everyone, 1, 2)
 		if err != nil || all.Total != 3 || len(all.People) != 2 {
 			t.Errorf("admin page 1 = %d of %d, %v", len(all.People), all.Total, err)
+		}
+	})
+}
+
+// TestAccountChangesAreAudited checks that creating a person, issuing and using a code and
+// disabling an account each leave a record naming who did it, and that the chain verifies.
+func TestAccountChangesAreAudited(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		org := accountstest.Organisation(t, d, "Audit group")
+		facilitatorID, _ := accountstest.Person(t, d, "Jo Clarke", auth.Facilitator, org)
+		ctx := auth.WithIdentity(context.Background(), &auth.Identity{PersonID: facilitatorID, DisplayName: "Jo Clarke"})
+		now := time.Now()
+		id, err := accounts.CreatePerson(ctx, d, accounts.NewPerson{DisplayName: "Lee",
+			Grants: []auth.Grant{{Role: auth.Member, OrganisationID: org}}}, facilitatorID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := accounts.IssueSignInCode(ctx, d, id, facilitatorID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accounts.RedeemSignInCode(context.Background(), d, code, "purple elephant umbrella", "192.0.2.9", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := accounts.SetDisabled(ctx, d, id, true, now); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.Read.QueryContext(context.Background(),
+			"SELECT action, actor_name, after_json FROM audit_log WHERE subject = $1 ORDER BY id", fmt.Sprint("person:", id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var action, actor, after string
+			if err := rows.Scan(&action, &actor, &after); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(after, code) || strings.Contains(after, "elephant") {
+				t.Fatalf("the audit record %s holds a secret: %s", action, after)
+			}
+			got = append(got, action+" by "+actor)
+		}
+		want := []string{"person.created by Jo Clarke", "role.granted by Jo Clarke", "signin_code.issued by Jo Clarke",
+			"signin_code.used by Roundtable", "person.disabled by Jo Clarke"}
+		if strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Fatalf("audit records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if n, problems, err := audit.Verify(context.Background(), d); err != nil || len(problems) != 0 || n < len(want) {
+			t.Fatalf("verify: %d records, %v, %v", n, problems, err)
 		}
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"roundtable/internal/platform/audit"
+	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 )
 
@@ -75,8 +77,12 @@ func ImportAuthorities(ctx context.Context, d *db.DB, r io.Reader) (ImportResult
 	var res ImportResult
 	err = d.Tx(ctx, func(tx *sql.Tx) error {
 		var werr error
-		res, werr = writeRegister(ctx, tx, rows)
-		return werr
+		if res, werr = writeRegister(ctx, tx, rows); werr != nil {
+			return werr
+		}
+		actorID, actorName := audit.By(auth.From(ctx))
+		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "register.imported",
+			Subject: "register:local-authorities", After: res})
 	})
 	if err != nil {
 		return ImportResult{}, err

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"roundtable/internal/platform/audit"
+	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
 )
@@ -88,7 +90,12 @@ func CreateOrganisation(ctx context.Context, d *db.DB, n NewOrganisation) (int64
 			v.Add("name", "There is already a "+strings.ToLower(n.StakeholderType.Label())+" called "+n.Name)
 			return v.Err()
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		actorID, actorName := audit.By(auth.From(ctx))
+		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "organisation.created",
+			Subject: fmt.Sprint("organisation:", id), After: n})
 	})
 	return id, err
 }
