@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"roundtable/internal/app"
 	"roundtable/internal/directory"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
@@ -32,7 +33,7 @@ func importRegister(t testing.TB, d *db.DB) directory.ImportResult {
 }
 
 func TestImportRealRegister(t *testing.T) {
-	dbtest.Each(t, directory.Migrations, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		res := importRegister(t, d)
 		if want := (directory.ImportResult{Current: 296, Past: 42, Added: 338}); res != want {
@@ -189,7 +190,7 @@ func importString(t *testing.T, d *db.DB, csv string) (directory.ImportResult, e
 }
 
 func TestImportSmallRegisterAndUpdate(t *testing.T) {
-	dbtest.Each(t, directory.Migrations, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		res, err := importString(t, d, testHeader+testRows)
 		if err != nil {
@@ -255,7 +256,7 @@ func TestImportRefusesBadInput(t *testing.T) {
 		{"wrong number of fields", good + "DDD,Delta Council\n", 6, ""},
 		{"empty file", "", 1, ""},
 	}
-	dbtest.Each(t, directory.Migrations, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
 		if _, err := importString(t, d, good); err != nil {
 			t.Fatal(err)
 		}

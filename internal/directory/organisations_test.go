@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"roundtable/internal/app"
 	"roundtable/internal/directory"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
@@ -43,7 +44,7 @@ func TestSlugify(t *testing.T) {
 }
 
 func TestOrganisations(t *testing.T) {
-	dbtest.Each(t, directory.Migrations, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		if _, err := importString(t, d, testHeader+testRows+
 			"LLL,London Borough of Lambda,Lambda,E09000901,,,,England,London,LBO,London borough,True,True,,\n"); err != nil {
