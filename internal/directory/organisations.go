@@ -189,7 +189,7 @@ FROM organisations o
 LEFT JOIN regions r ON r.id = o.region_id
 LEFT JOIN councils c ON c.organisation_id = o.id`
 
-func scanOrganisation(s scanner) (Organisation, error) {
+func scanOrganisation(s db.Scanner) (Organisation, error) {
 	var o Organisation
 	err := s.Scan(&o.ID, &o.Name, &o.Slug, &o.Type, &o.RegionID, &o.RegionName, &o.RegionSlug,
 		&o.Description, &o.Website, &o.CreatedAt, &o.CouncilCode)
@@ -243,18 +243,9 @@ func ListOrganisations(ctx context.Context, d *db.DB, f OrganisationFilter) ([]O
 		q += fmt.Sprintf(" AND o.region_id = $%d", len(args))
 	}
 	q += " ORDER BY o.stakeholder_type, o.name_key"
-	rows, err := d.Read.QueryContext(ctx, q, args...)
+	out, err := db.Collect(ctx, d.Read, scanOrganisation, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)
 	}
-	defer rows.Close()
-	var out []Organisation
-	for rows.Next() {
-		o, err := scanOrganisation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }

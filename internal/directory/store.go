@@ -14,7 +14,10 @@ import (
 
 // Regions lists the regions met in the register, by name, with their current councils counted.
 func Regions(ctx context.Context, d *db.DB) ([]Region, error) {
-	rows, err := d.Read.QueryContext(ctx, `
+	out, err := db.Collect(ctx, d.Read, func(s db.Scanner) (r Region, err error) {
+		err = s.Scan(&r.ID, &r.Name, &r.Slug, &r.Councils)
+		return r, err
+	}, `
 SELECT r.id, r.name, r.slug, COUNT(c.gss_code)
 FROM regions r LEFT JOIN councils c ON c.region_id = r.id AND c.is_current = TRUE
 GROUP BY r.id, r.name, r.slug
@@ -22,16 +25,7 @@ ORDER BY r.name`)
 	if err != nil {
 		return nil, fmt.Errorf("list regions: %w", err)
 	}
-	defer rows.Close()
-	var out []Region
-	for rows.Next() {
-		var r Region
-		if err := rows.Scan(&r.ID, &r.Name, &r.Slug, &r.Councils); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RegionBySlug finds a region by its slug, such as "east-of-england".
@@ -57,9 +51,7 @@ LEFT JOIN regions r ON r.id = c.region_id
 LEFT JOIN councils s ON s.gss_code = c.successor_gss_code
 LEFT JOIN organisations o ON o.id = c.organisation_id`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanCouncil(s scanner) (Council, error) {
+func scanCouncil(s db.Scanner) (Council, error) {
 	var c Council
 	var start, end string
 	err := s.Scan(&c.GSSCode, &c.RegisterCode, &c.Name, &c.OfficialName, &c.TypeCode, &c.TypeName,
@@ -111,20 +103,11 @@ func escapeLike(s string) string {
 }
 
 func queryCouncils(ctx context.Context, d *db.DB, q string, args ...any) ([]Council, error) {
-	rows, err := d.Read.QueryContext(ctx, q, args...)
+	out, err := db.Collect(ctx, d.Read, scanCouncil, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list councils: %w", err)
 	}
-	defer rows.Close()
-	var out []Council
-	for rows.Next() {
-		c, err := scanCouncil(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RegionCouncils is one region with its councils, as the councils page groups them.
