@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roundtable/internal/accounts"
+	"roundtable/internal/consent"
 	"roundtable/internal/directory"
 	"roundtable/internal/funding"
 	"roundtable/internal/insight"
@@ -26,7 +27,7 @@ import (
 func Migrations() []db.Migration {
 	var all []db.Migration
 	for _, ms := range [][]db.Migration{audit.Migrations, directory.Migrations, accounts.Migrations,
-		funding.Migrations, panels.Migrations, insight.Migrations} {
+		funding.Migrations, consent.Migrations, panels.Migrations, insight.Migrations} {
 		all = append(all, ms...)
 	}
 	return all
@@ -42,6 +43,8 @@ type Config struct {
 	Demo func() []site.DemoAccount
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// MaxInFlight caps the requests served at once; more wait briefly, then get a 503.
+	MaxInFlight int
 }
 
 // App is the assembled web application.
@@ -58,6 +61,9 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 128
 	}
 	assets, err := web.LoadAssets()
 	if err != nil {
@@ -114,6 +120,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 			http.Error(w, "Sorry, there is a problem with the service. Reference: "+ref, http.StatusInternalServerError)
 		}),
 		web.SecurityHeaders(secure),
+		web.Shed(cfg.MaxInFlight, 250*time.Millisecond),
 		web.Compress,
 		web.LimitBody(1<<20),
 		cop.Handler,
