@@ -239,3 +239,24 @@ func FormatNumber(n int64) string {
 
 // Sub returns the folder dir of an embedded file system, for a TemplateSet.
 func Sub(f fs.FS, dir string) fs.FS { return mustSub(f, dir) }
+
+// Mistakes shows a form page again with status 422 when err is a mistake the person can fix
+// (invalid input or a conflict), its error summary listing each one; any other error is
+// returned as it is, for the router to turn into an error page. view is the page's view, a
+// pointer to a struct embedding Page; its Form becomes the submitted form with the error.
+//
+//	if err := store.Save(ctx, ...); err != nil {
+//		return rd.Mistakes(w, r, "pkg/form", &FormView{...}, f, err)
+//	}
+func (rd *Renderer) Mistakes(w http.ResponseWriter, r *http.Request, name string, view any, submitted Form, err error) error {
+	withErr, ok := submitted.WithError(err)
+	if !ok {
+		return err
+	}
+	pv, ok := view.(pageView)
+	if !ok {
+		return fmt.Errorf("view for %s does not embed web.Page", name)
+	}
+	pv.page().Form = withErr
+	return rd.Render(w, r, http.StatusUnprocessableEntity, name, view)
+}
