@@ -51,8 +51,11 @@ func newTestApp(t *testing.T) (http.Handler, *bytes.Buffer) {
 		var v errs.Validation
 		v.Check(strings.Contains(f.Get("email"), "@"), "email", "Enter an email address in the correct format, like name@example.com")
 		if err := v.Err(); err != nil {
-			f, _ = f.WithError(err)
-			return rd.Render(w, r, http.StatusUnprocessableEntity, "t/hello", &testView{Page: web.Page{Title: "Hello", Form: f}})
+			return rd.Mistakes(w, r, "t/hello", &testView{Page: web.Page{Title: "Hello"}}, f, err)
+		}
+		if f.Get("email") == "boom@example.com" {
+			// Not a mistake the person can fix: it goes to the error page.
+			return rd.Mistakes(w, r, "t/hello", &testView{Page: web.Page{Title: "Hello"}}, f, errors.New("disk full"))
 		}
 		web.SetFlash(w, "Saved")
 		return web.Redirect(w, r, "/things/saved")
@@ -179,6 +182,10 @@ func TestFormErrorsAndFlash(t *testing.T) {
 		if !strings.Contains(body, s) {
 			t.Errorf("error page lacks %q", s)
 		}
+	}
+	w = do(h, "POST", "/things", strings.NewReader("email=boom@example.com"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "disk full") {
+		t.Fatalf("an error the person cannot fix: %d", w.Code)
 	}
 	w = do(h, "POST", "/things", strings.NewReader("email=a@b.example"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/things/saved" {
