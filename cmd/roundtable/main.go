@@ -3,6 +3,8 @@
 //	roundtable [serve]                 serve the web application (the default)
 //	roundtable migrate                 bring the database schema up to date
 //	roundtable import authorities FILE import the UK local authority register (mySociety CSV)
+//	roundtable import rough-sleeping FILE
+//	                                   import the DLUHC rough sleeping snapshot (long or wide CSV)
 //	roundtable demo                    fill an empty database with demo data
 //	roundtable backup FILE             write a consistent copy of the SQLite database
 //	roundtable version                 print the version
@@ -19,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -26,7 +29,9 @@ import (
 	"roundtable/internal/app"
 	"roundtable/internal/demo"
 	"roundtable/internal/directory"
+	"roundtable/internal/insight"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/web"
 )
 
 // version is set at build time (make build).
@@ -113,7 +118,7 @@ func (c *config) open(ctx context.Context, log *slog.Logger) (*db.DB, error) {
 var commands = []struct{ name, summary string }{
 	{"serve", "serve the web application (the default)"},
 	{"migrate", "bring the database schema up to date"},
-	{"import", "import reference data: import authorities FILE"},
+	{"import", "import reference data: import authorities FILE, import rough-sleeping FILE"},
 	{"demo", "fill an empty database with demo data"},
 	{"backup", "write a consistent copy of the SQLite database to FILE"},
 	{"version", "print the version"},
@@ -161,14 +166,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return nil
 	case "import":
 		c.flags(fs, getenv, false)
-		if err := parse(fs, args, "Import reference data.\n\n  roundtable import authorities FILE   the UK local authority register, mySociety's CSV format"); err != nil {
+		strict := fs.Bool("strict", true, "rough-sleeping: refuse a file with any problem; --strict=false imports it without the figures at fault and lists each problem")
+		if err := parse(fs, args, "Import reference data.\n\n"+
+			"  roundtable import authorities FILE     the UK local authority register, mySociety's CSV format\n"+
+			"  roundtable import rough-sleeping FILE  the DLUHC Annual Rough Sleeping Snapshot, long (csvcubed) or wide (published table) CSV;\n"+
+			"                                         import the authorities first, so that old council codes map to today's councils"); err != nil {
 			return err
 		}
 		rest := fs.Args()
-		if len(rest) != 2 || rest[0] != "authorities" {
-			return usageError{"usage: roundtable import authorities FILE"}
+		if len(rest) == 2 && rest[0] == "authorities" {
+			return importAuthorities(ctx, &c, rest[1], stdout, stderr)
 		}
-		return importAuthorities(ctx, &c, rest[1], stdout, stderr)
+		if len(rest) == 2 && rest[0] == "rough-sleeping" {
+			return importRoughSleeping(ctx, &c, rest[1], *strict, stdout, stderr)
+		}
+		return usageError{"usage: roundtable import authorities FILE, or roundtable import rough-sleeping FILE [--strict=false]"}
 	case "demo":
 		c.flags(fs, getenv, false)
 		var authorities string
@@ -267,6 +279,62 @@ func importAuthorities(ctx context.Context, c *config, path string, stdout, stde
 	}
 	fmt.Fprintf(stdout, "Imported %d current councils and %d past councils (%d added, %d updated).\n",
 		res.Current, res.Past, res.Added, res.Updated)
+	return nil
+}
+
+func importRoughSleeping(ctx context.Context, c *config, path string, strict bool, stdout, stderr io.Writer) error {
+	log := c.logger(stderr)
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	defer f.Close()
+	d, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	res, err := insight.ImportRoughSleeping(ctx, d, f, insight.ImportOptions{Strict: strict, Source: filepath.Base(path)})
+	var ie *insight.ImportError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(stderr, "%s was not imported, and nothing was changed:\n", path)
+		for _, p := range ie.Problems {
+			fmt.Fprintln(stderr, "  "+p.String())
+		}
+		if strict && len(ie.Problems) > 0 && ie.Problems[0].Line > 0 {
+			fmt.Fprintln(stderr, "Correct the file, or import it without the figures at fault with --strict=false.")
+		}
+		return fmt.Errorf("%s was not imported, and nothing was changed: %w", path, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%s was not imported, and nothing was changed: %w", path, err)
+	}
+	fmt.Fprintf(stdout, "Imported %s rows (%s shape): figures for England, its regions and %d councils, %d to %d.\n",
+		web.FormatNumber(int64(res.DataRows)), res.Shape, res.Councils, res.Years[0], res.Years[len(res.Years)-1])
+	for _, m := range res.Merged {
+		fmt.Fprintf(stdout, "  %s (%s) counted in %s (%s)\n", m.SourceName, m.SourceCode, m.CouncilName, m.CouncilCode)
+	}
+	fmt.Fprintln(stdout, "Each year's councils added up, against the England row:")
+	for _, y := range res.Checks {
+		switch {
+		case !y.HasEngland:
+			fmt.Fprintf(stdout, "  %d: %s (no England row to check against)\n", y.Year, web.FormatNumber(y.Councils))
+		case y.Matches():
+			fmt.Fprintf(stdout, "  %d: %s, matches the England row\n", y.Year, web.FormatNumber(y.Councils))
+		default:
+			fmt.Fprintf(stdout, "  %d: %s, does NOT match the England row (%s)\n", y.Year, web.FormatNumber(y.Councils), web.FormatNumber(y.England))
+		}
+	}
+	if len(res.Problems) > 0 {
+		noun := "problems"
+		if len(res.Problems) == 1 {
+			noun = "problem"
+		}
+		fmt.Fprintf(stdout, "Imported with %d %s (figures that could not be read were left out; figures that do not add up were kept as published):\n", len(res.Problems), noun)
+		for _, p := range res.Problems {
+			fmt.Fprintln(stdout, "  "+p.String())
+		}
+	}
 	return nil
 }
 

@@ -167,3 +167,58 @@ func TestServeFinishesRequestsInFlightOnSIGTERM(t *testing.T) {
 		t.Fatal("server did not stop after SIGTERM")
 	}
 }
+
+func TestImportRoughSleeping(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"ROUNDTABLE_DATA": dir}
+	long := shareddata.Path(t, shareddata.RoughSleeping)
+	// Without the register, there is nowhere for the figures to go.
+	_, stderr, err := runCmd(t, env, "import", "rough-sleeping", long)
+	if exitCode(err) != 1 || !strings.Contains(stderr, "import it first") {
+		t.Fatalf("before the register: %v %q", err, stderr)
+	}
+	if _, _, err := runCmd(t, env, "import", "authorities", shareddata.Path(t, shareddata.Authorities)); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCmd(t, env, "import", "rough-sleeping", long)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	for _, want := range []string{
+		"Imported 7,680 rows (long shape): figures for England, its regions and 296 councils, 2017 to 2022.",
+		"Allerdale (E07000026) counted in Cumberland (E06000063)",
+		"2017: 4,751, matches the England row", "2018: 4,677, matches the England row", "2019: 4,266, matches the England row",
+		"2020: 2,688, matches the England row", "2021: 2,443, matches the England row", "2022: 3,069, matches the England row",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// A file whose councils do not add up to England: refused by default, with the line.
+	b, err := os.ReadFile(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	spoilt := strings.Replace(string(b), "E00000000,No relevant LA,England,E92000001,total-2022,3069", "E00000000,No relevant LA,England,E92000001,total-2022,3070", 1)
+	spoilt = strings.Replace(spoilt, "E00000000,No relevant LA,England,E92000001,male-2022,2539", "E00000000,No relevant LA,England,E92000001,male-2022,2540", 1)
+	if err := os.WriteFile(bad, []byte(spoilt), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err = runCmd(t, env, "import", "rough-sleeping", bad)
+	if exitCode(err) != 1 || !strings.Contains(stderr, "nothing was changed") ||
+		!strings.Contains(stderr, "the councils' totals for 2022 add up to 3069, but the England row says 3070") || !strings.Contains(stderr, "--strict=false") {
+		t.Errorf("strict import of a bad file: %v\n%s", err, stderr)
+	}
+	out, _, err = runCmd(t, env, "import", "rough-sleeping", bad, "--strict=false")
+	if err != nil || !strings.Contains(out, "2022: 3,069, does NOT match the England row (3,070)") || !strings.Contains(out, "Imported with 1 problem (figures that could not be read were left out; figures that do not add up were kept as published):\n  line 7362: the councils' totals for 2022") {
+		t.Errorf("import with --strict=false: %v\n%s", err, out)
+	}
+	neither := filepath.Join(t.TempDir(), "neither.csv")
+	if err := os.WriteFile(neither, []byte("name,count\nLuton,11\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err = runCmd(t, env, "import", "rough-sleeping", neither, "--strict=false"); exitCode(err) != 1 || !strings.Contains(stderr, "neither shape") {
+		t.Errorf("a file in neither shape: %v %q", err, stderr)
+	}
+}

@@ -129,16 +129,26 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	return &App{Handler: h, Router: rt, Accounts: acc}, nil
 }
 
-// navigation is the service navigation: the public directory for everyone, and each
-// capability's entry point for the roles that use it.
+// navigation is the service navigation: what anyone may look at, then each capability's entry
+// point for the roles that use it. Messages and the organisations list are reached from the
+// account page and the start page, to keep the bar short on a phone.
 func navigation(id *auth.Identity) []web.NavItem {
-	items := []web.NavItem{{Text: "Councils", Href: "/councils"}, {Text: "Organisations", Href: "/organisations"}}
+	items := []web.NavItem{
+		{Text: "Councils", Href: "/councils"},
+		{Text: "Panels", Href: "/panels"},
+		{Text: "Recommendations", Href: "/recommendations"},
+		{Text: "Paid roles", Href: "/opportunities"},
+		{Text: "Data", Href: "/data"},
+	}
 	if id == nil {
 		return items
 	}
-	items = append(items, web.NavItem{Text: "Your account", Href: "/account"})
+	items = append(items, web.NavItem{Text: "Funding", Href: "/funding"})
+	if id.HasAny(auth.CouncilOfficer, auth.Funder) {
+		items = append(items, web.NavItem{Text: "To answer", Href: "/recommendations/to-answer"})
+	}
 	if id.HasAny(auth.Admin, auth.Facilitator) {
 		items = append(items, web.NavItem{Text: "People", Href: "/people"})
 	}
-	return items
+	return append(items, web.NavItem{Text: "Your account", Href: "/account"})
 }

@@ -99,13 +99,16 @@ type crawler struct {
 	// shared by 296 council pages is tried once.
 	forms    map[string]bool
 	patterns *patterns
+	// html holds the visited paths that are pages, not downloads.
+	html map[string]bool
 }
 
 // crawl visits every page the role can reach from the start page, and every GET route that
-// needs no parameter, checking each page in the browser. It returns the paths it visited.
+// needs no parameter, checking each page in the browser. It returns the paths of the pages
+// it visited (downloads left out).
 func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) []string {
 	c := &crawler{s: s, b: newBrowser(t), r: r, axe: axe, pages: pages,
-		seen: map[string]bool{}, forms: map[string]bool{}, patterns: newPatterns(s)}
+		seen: map[string]bool{}, forms: map[string]bool{}, patterns: newPatterns(s), html: map[string]bool{}}
 	if r.Login != "" {
 		ctx, cancel := c.b.timeout()
 		err := c.b.signIn(ctx, s.URL, r.Login, r.Password)
@@ -168,7 +171,13 @@ func crawl(t *testing.T, s *testSite, r role, axe string, pages *savedPages) []s
 		t.Logf("stopped at %d pages; %d links left unvisited", maxPages, len(queue))
 	}
 	t.Logf("%s: visited %d pages", r.Name, len(visited))
-	return visited
+	var pagesOnly []string
+	for _, p := range visited {
+		if c.html[p] {
+			pagesOnly = append(pagesOnly, p)
+		}
+	}
+	return pagesOnly
 }
 
 // seedPaths lists the GET routes that take no parameter: pages a capability registered,
@@ -254,6 +263,7 @@ func (c *crawler) checkPage(t *testing.T, l link) (int, []string) {
 	if !strings.HasPrefix(ctype, "text/html") {
 		return status, nil // a download, such as a CSV: its status is all there is to check
 	}
+	c.html[l.path] = true
 	c.pages.save(t, c.r.Name, fu.RequestURI(), body)
 
 	c.b.takeConsole() // drop what an earlier page left

@@ -1,13 +1,20 @@
 // Package panels holds the regional and local lived-experience panels: members, meetings,
 // and recommendations followed through to a public answer.
+//
+// A panel belongs to one organisation in the directory: its members are the people holding
+// the member role there, and its facilitators those holding the facilitator role, so a
+// facilitator invites a member (with a sign-in code or an email) through the people pages of
+// the accounts capability. Recommendations are decided by consent (internal/consent).
 package panels
 
 import (
 	"context"
 	"embed"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/web"
 )
@@ -19,7 +26,150 @@ var templates embed.FS
 var Templates = web.TemplateSet{Name: "panels", FS: web.Sub(templates, "templates")}
 
 // Migrations create the panels tables.
-var Migrations = []db.Migration{}
+var Migrations = []db.Migration{{
+	Component: "panels", Version: 1, Name: "panels, profiles, meetings and recommendations",
+	SQL: `
+-- A panel: regional (one per English region) or local. Its members and facilitators are the
+-- people holding those roles in its organisation.
+CREATE TABLE panels (
+	id {{id}},
+	name TEXT NOT NULL,
+	slug TEXT NOT NULL UNIQUE,
+	kind TEXT NOT NULL,
+	organisation_id BIGINT NOT NULL UNIQUE REFERENCES organisations(id),
+	region_id BIGINT REFERENCES regions(id),
+	about TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX panels_region ON panels(region_id);
+
+-- A member's strengths-based profile. support lists the support they need to take part
+-- (codes separated by commas); only the member and their facilitators see it.
+CREATE TABLE panel_profiles (
+	person_id BIGINT PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+	skills TEXT NOT NULL DEFAULT '',
+	interests TEXT NOT NULL DEFAULT '',
+	hopes TEXT NOT NULL DEFAULT '',
+	support TEXT NOT NULL DEFAULT '',
+	support_other TEXT NOT NULL DEFAULT '',
+	named_publicly BOOLEAN NOT NULL DEFAULT FALSE,
+	updated_at {{time}} NOT NULL
+);
+
+-- A meeting of a panel; notes, decisions and actions are written after it.
+CREATE TABLE panel_meetings (
+	id {{id}},
+	panel_id BIGINT NOT NULL REFERENCES panels(id),
+	title TEXT NOT NULL,
+	starts_at {{time}} NOT NULL,
+	place TEXT NOT NULL DEFAULT '',
+	online_link TEXT NOT NULL DEFAULT '',
+	access_info TEXT NOT NULL DEFAULT '',
+	agenda TEXT NOT NULL DEFAULT '',
+	notes TEXT NOT NULL DEFAULT '',
+	decisions TEXT NOT NULL DEFAULT '',
+	actions TEXT NOT NULL DEFAULT '',
+	recorded_at {{time}},
+	created_by BIGINT REFERENCES people(id),
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX panel_meetings_panel ON panel_meetings(panel_id, starts_at);
+
+-- Whether a member says they are coming: yes, no or maybe.
+CREATE TABLE panel_meeting_replies (
+	meeting_id BIGINT NOT NULL REFERENCES panel_meetings(id) ON DELETE CASCADE,
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	answer TEXT NOT NULL,
+	replied_at {{time}} NOT NULL,
+	PRIMARY KEY (meeting_id, person_id)
+);
+
+-- Who attended, as the facilitator recorded it.
+CREATE TABLE panel_attendance (
+	meeting_id BIGINT NOT NULL REFERENCES panel_meetings(id) ON DELETE CASCADE,
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	PRIMARY KEY (meeting_id, person_id)
+);
+
+-- A recommendation, addressed to a council (council_gss) or to the funder (council_gss
+-- empty). status: consent, not_agreed, awaiting (sent, not answered), answered, done.
+CREATE TABLE recommendations (
+	id {{id}},
+	panel_id BIGINT NOT NULL REFERENCES panels(id),
+	title TEXT NOT NULL,
+	body TEXT NOT NULL,
+	council_gss TEXT NOT NULL DEFAULT '',
+	response_weeks INTEGER NOT NULL,
+	status TEXT NOT NULL,
+	drafted_by BIGINT REFERENCES people(id),
+	drafted_at {{time}} NOT NULL,
+	sent_at {{time}},
+	due_at {{time}},
+	answer TEXT NOT NULL DEFAULT '',
+	answer_reasons TEXT NOT NULL DEFAULT '',
+	answered_by_name TEXT NOT NULL DEFAULT '',
+	answered_at {{time}},
+	done_at {{time}}
+);
+CREATE INDEX recommendations_panel ON recommendations(panel_id, id);
+CREATE INDEX recommendations_council ON recommendations(council_gss, status);
+CREATE INDEX recommendations_status ON recommendations(status, due_at);
+
+-- Progress after the answer, each with a date and a note: the timeline.
+CREATE TABLE recommendation_updates (
+	id {{id}},
+	recommendation_id BIGINT NOT NULL REFERENCES recommendations(id),
+	at {{time}} NOT NULL,
+	note TEXT NOT NULL,
+	done BOOLEAN NOT NULL DEFAULT FALSE,
+	by_id BIGINT REFERENCES people(id),
+	by_name TEXT NOT NULL
+);
+CREATE INDEX recommendation_updates_rec ON recommendation_updates(recommendation_id, at);
+
+-- The outbox: messages to a person, shown on their messages page (and to their facilitators)
+-- and sent by email when email is set up; without it, written to the log.
+CREATE TABLE panel_messages (
+	id {{id}},
+	person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+	panel_id BIGINT REFERENCES panels(id),
+	subject TEXT NOT NULL,
+	body TEXT NOT NULL,
+	link TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX panel_messages_person ON panel_messages(person_id, id);
+
+-- Paid roles for people with lived experience, posted by someone in an organisation.
+-- pay_pence is per pay_unit: hour, day, session or year.
+CREATE TABLE opportunities (
+	id {{id}},
+	organisation_id BIGINT NOT NULL REFERENCES organisations(id),
+	posted_by BIGINT REFERENCES people(id),
+	title TEXT NOT NULL,
+	involves TEXT NOT NULL,
+	pay_pence BIGINT NOT NULL,
+	pay_unit TEXT NOT NULL,
+	hours TEXT NOT NULL,
+	closes_at {{time}} NOT NULL,
+	support TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX opportunities_closes ON opportunities(closes_at);
+
+-- A member's interest in an opportunity, with a short statement, and the poster's reply.
+CREATE TABLE opportunity_interests (
+	id {{id}},
+	opportunity_id BIGINT NOT NULL REFERENCES opportunities(id),
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	statement TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	reply TEXT NOT NULL DEFAULT '',
+	replied_at {{time}}
+);
+CREATE UNIQUE INDEX opportunity_interests_person ON opportunity_interests(opportunity_id, person_id);
+`,
+}}
 
 // Options configure the handlers.
 type Options struct {
@@ -34,11 +184,52 @@ type Handlers struct {
 }
 
 // New makes the handlers.
-func New(d *db.DB, opt Options) *Handlers { return &Handlers{db: d, opt: opt} }
+func New(d *db.DB, opt Options) *Handlers {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	return &Handlers{db: d, opt: opt}
+}
 
 // Register adds the panels routes.
-func (h *Handlers) Register(rt *web.Router) {}
+func (h *Handlers) Register(rt *web.Router) {
+	rd := rt.Renderer()
+	wrap := func(f func(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error) web.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error { return f(w, r, rd) }
+	}
+	rt.Handle("GET /panels", web.Public, wrap(h.list))
+	rt.Handle("GET /panels/messages", web.SignedIn, wrap(h.messages))
+	rt.Handle("GET /panels/{slug}", web.Public, wrap(h.panel))
+	rt.Handle("GET /panels/{slug}/members/{person}", web.SignedIn, wrap(h.member))
+	rt.Handle("GET /panels/{slug}/profile", web.Roles(auth.Member), wrap(h.profileForm))
+	rt.Handle("POST /panels/{slug}/profile", web.Roles(auth.Member), wrap(h.saveProfile))
+	rt.Handle("GET /panels/{slug}/meetings/new", web.Roles(auth.Facilitator), wrap(h.newMeetingForm))
+	rt.Handle("POST /panels/{slug}/meetings", web.Roles(auth.Facilitator), wrap(h.createMeeting))
+	rt.Handle("GET /panels/{slug}/meetings/{meeting}", web.SignedIn, wrap(h.meeting))
+	rt.Handle("POST /panels/{slug}/meetings/{meeting}/reply", web.Roles(auth.Member), wrap(h.replyMeeting))
+	rt.Handle("POST /panels/{slug}/meetings/{meeting}/record", web.Roles(auth.Facilitator), wrap(h.recordMeeting))
+	rt.Handle("GET /panels/{slug}/recommendations/new", web.Roles(auth.Member, auth.Facilitator), wrap(h.newRecommendationForm))
+	rt.Handle("POST /panels/{slug}/recommendations", web.Roles(auth.Member, auth.Facilitator), wrap(h.createRecommendation))
+	posters := web.Roles(auth.Facilitator, auth.CouncilOfficer, auth.Funder)
+	rt.Handle("GET /opportunities", web.Public, wrap(h.opportunities))
+	rt.Handle("GET /opportunities/new", posters, wrap(h.newOpportunityForm))
+	rt.Handle("POST /opportunities", posters, wrap(h.createOpportunity))
+	rt.Handle("GET /opportunities/{id}", web.Public, wrap(h.opportunity))
+	rt.Handle("POST /opportunities/{id}/interest", web.Roles(auth.Member), wrap(h.expressInterest))
+	rt.Handle("POST /opportunities/{id}/interests/{interest}/reply", posters, wrap(h.replyInterest))
+	rt.Handle("GET /recommendations", web.Public, wrap(h.register))
+	rt.Handle("GET /recommendations/to-answer", web.Roles(auth.CouncilOfficer, auth.Funder), wrap(h.toAnswer))
+	rt.Handle("GET /recommendations/{id}", web.Public, wrap(h.recommendation))
+	rt.Handle("POST /recommendations/{id}/respond", web.Roles(auth.Member), wrap(h.respond))
+	rt.Handle("POST /recommendations/{id}/resolve", web.Roles(auth.Facilitator), wrap(h.resolve))
+	rt.Handle("POST /recommendations/{id}/close", web.Roles(auth.Facilitator), wrap(h.closeRound))
+	rt.Handle("POST /recommendations/{id}/answer", web.Roles(auth.CouncilOfficer, auth.Funder), wrap(h.answer))
+	rt.Handle("POST /recommendations/{id}/updates", web.Roles(auth.CouncilOfficer, auth.Funder, auth.Facilitator), wrap(h.addUpdate))
+}
 
 // LoadDemo adds this capability's demonstration data. internal/demo calls it once, on an
 // empty database, after the council register, the organisations and the demo people.
-func LoadDemo(ctx context.Context, d *db.DB, now time.Time) error { return nil }
+func LoadDemo(ctx context.Context, d *db.DB, now time.Time) error { return loadDemo(ctx, d, now) }

@@ -130,9 +130,17 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	p.Flash = takeFlash(w, r)
 	if rd.nav != nil {
 		p.navTabs = rd.nav(p.User)
-		for i := range p.navTabs {
-			h := p.navTabs[i].Href
-			p.navTabs[i].Current = p.Path == h || (h != "/" && strings.HasPrefix(p.Path, h+"/"))
+		// The current item is the one whose address matches most of the path, so that
+		// /recommendations/to-answer marks "To answer", not "Recommendations" as well.
+		best, bestLen := -1, 0
+		for i, item := range p.navTabs {
+			h := item.Href
+			if (p.Path == h || (h != "/" && strings.HasPrefix(p.Path, h+"/"))) && len(h) > bestLen {
+				best, bestLen = i, len(h)
+			}
+		}
+		if best >= 0 {
+			p.navTabs[best].Current = true
 		}
 	}
 	var buf bytes.Buffer
@@ -210,6 +218,9 @@ func (rd *Renderer) funcs() template.FuncMap {
 func FormatDateTime(t time.Time) string {
 	l := t.In(London)
 	clock := l.Format("3:04pm")
+	if l.Minute() == 0 {
+		clock = l.Format("3pm")
+	}
 	switch {
 	case l.Hour() == 0 && l.Minute() == 0:
 		clock = "midnight"

@@ -1,0 +1,491 @@
+package funding_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"roundtable/internal/accounts/accountstest"
+	"roundtable/internal/app"
+	"roundtable/internal/directory"
+	"roundtable/internal/platform/auth"
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/db/dbtest"
+	"roundtable/internal/platform/shareddata"
+)
+
+const (
+	lutonCode   = "E06000032"
+	bedfordCode = "E06000055"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// world is the whole application on a real database with the council register and one
+// person for each role that matters here, including a second council's officer and a member
+// of another group.
+type world struct {
+	t     testing.TB
+	d     *db.DB
+	app   *app.App
+	clock *clock
+	ids   map[string]int64
+	// logins are the sign-in names, whose password is accountstest.Password.
+	logins map[string]string
+}
+
+func importRegister(t testing.TB, d *db.DB) {
+	t.Helper()
+	f, err := os.Open(shareddata.Path(t, shareddata.Authorities))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := directory.ImportAuthorities(context.Background(), d, f); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func council(t testing.TB, d *db.DB, code string) int64 {
+	t.Helper()
+	c, err := directory.CouncilByCode(context.Background(), d, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.OrganisationID
+}
+
+func newWorld(t testing.TB, d *db.DB, now time.Time) *world {
+	t.Helper()
+	importRegister(t, d)
+	clk := &clock{now: now}
+	a, err := app.New(d, app.Config{Now: clk.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, d: d, app: a, clock: clk, ids: map[string]int64{}, logins: map[string]string{}}
+	ctx := context.Background()
+	lhp, err := directory.CreateOrganisation(ctx, d, directory.NewOrganisation{Name: "Luton Homelessness Partnership",
+		StakeholderType: directory.LocalVoluntaryOrganisation, Region: "East of England"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	harbour, err := directory.CreateOrganisation(ctx, d, directory.NewOrganisation{Name: "Harbour Support Services (example)",
+		StakeholderType: directory.SupportProvider, Region: "East of England"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := accountstest.Organisation(t, d, "Westminster Lived Experience Group")
+	mhclg, err := directory.CreateOrganisation(ctx, d, directory.NewOrganisation{Name: "Ministry of Housing, Communities and Local Government",
+		StakeholderType: directory.Funder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ids["luton"], w.ids["bedford"], w.ids["lhp"], w.ids["harbour"] = council(t, d, lutonCode), council(t, d, bedfordCode), lhp, harbour
+	for _, p := range []struct {
+		who  string
+		role auth.Role
+		org  int64
+	}{
+		{"funder", auth.Funder, mhclg},
+		{"officer", auth.CouncilOfficer, w.ids["luton"]},
+		{"bedford", auth.CouncilOfficer, w.ids["bedford"]},
+		{"member", auth.Member, lhp},
+		{"outsider", auth.Member, other},
+		{"partner", auth.Partner, harbour},
+		{"facilitator", auth.Facilitator, lhp},
+		{"assessor", auth.Assessor, other},
+		{"admin", auth.Admin, 0},
+	} {
+		id, login := accountstest.Person(t, d, "Test "+p.who, p.role, p.org)
+		w.ids[p.who], w.logins[p.who] = id, login
+	}
+	return w
+}
+
+// do sends a request through the whole handler as who ("" for nobody), with a session started
+// at the world's time.
+func (w *world) do(method, path, who string, form url.Values) *httptest.ResponseRecorder {
+	w.t.Helper()
+	var req *http.Request
+	if form != nil {
+		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	if who != "" {
+		req.AddCookie(accountstest.Session(w.t, w.d, w.ids[who], w.clock.Now()))
+	}
+	rec := httptest.NewRecorder()
+	w.app.Handler.ServeHTTP(rec, req)
+	return rec
+}
+
+func (w *world) expect(method, path, who string, form url.Values, status int, contains ...string) *httptest.ResponseRecorder {
+	w.t.Helper()
+	rec := w.do(method, path, who, form)
+	if rec.Code != status {
+		w.t.Fatalf("%s %s as %q: status %d, want %d\n%s", method, path, who, rec.Code, status, excerpt(rec.Body.String()))
+	}
+	body := rec.Body.String()
+	for _, c := range contains {
+		if !strings.Contains(body, c) {
+			w.t.Errorf("%s %s as %q: body lacks %q\n%s", method, path, who, c, excerpt(body))
+		}
+	}
+	return rec
+}
+
+func excerpt(s string) string {
+	if i := strings.Index(s, `<main`); i >= 0 {
+		s = s[i:]
+	}
+	if len(s) > 3000 {
+		s = s[:3000]
+	}
+	return s
+}
+
+var idInPath = regexp.MustCompile(`/(\d+)$`)
+
+func lastID(t testing.TB, location string) int64 {
+	t.Helper()
+	m := idInPath.FindStringSubmatch(location)
+	if m == nil {
+		t.Fatalf("no id in %q", location)
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	return n
+}
+
+func programmeForm(name string, opens, closes time.Time) url.Values {
+	o, c := opens.In(london()), closes.In(london())
+	return url.Values{"name": {name}, "purpose": {"Move-on homes with support for people sleeping rough."}, "homes": {"3,300"},
+		"opens-day": {fmt.Sprint(o.Day())}, "opens-month": {fmt.Sprint(int(o.Month()))}, "opens-year": {fmt.Sprint(o.Year())}, "opens-time": {o.Format("15:04")},
+		"closes-day": {fmt.Sprint(c.Day())}, "closes-month": {fmt.Sprint(int(c.Month()))}, "closes-year": {fmt.Sprint(c.Year())}, "closes-time": {c.Format("15:04")},
+		"types":     {"lived_experience", "support_provider"},
+		"questions": {"Who took part in shaping this proposal, and how?\nWhat changed because of what people said?"}}
+}
+
+func london() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// TestProgrammeToSubmittedBid walks the whole journey over HTTP: the funder drafts and
+// publishes a programme; the council logs its co-production, fills in the task list and
+// submits; the person who took part sees what happened to what they said. On the way it checks
+// who may see what, and that bad input is refused with an error summary and nothing saved.
+func TestProgrammeToSubmittedBid(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		w := newWorld(t, d, start)
+
+		// Programmes: only the funder creates; bad input names each field.
+		w.expect("GET", "/funding/programmes/new", "funder", nil, 200, "Create a funding programme", `name="closes-day"`)
+		for _, who := range []string{"officer", "member", "partner", "assessor", "admin"} {
+			w.expect("GET", "/funding/programmes/new", who, nil, 403)
+		}
+		if rec := w.do("GET", "/funding/programmes/new", "", nil); rec.Code != 303 || !strings.HasPrefix(rec.Header().Get("Location"), "/sign-in") {
+			t.Fatalf("signed out: %d %s", rec.Code, rec.Header().Get("Location"))
+		}
+		w.expect("POST", "/funding/programmes/new", "funder", url.Values{"name": {""}}, 422,
+			"There is a problem", `href="#name"`, `href="#purpose"`, `href="#homes"`, `href="#opens"`, `href="#closes"`, `href="#types"`, `href="#questions"`)
+		bad := programmeForm("Bad dates", start, start.Add(24*time.Hour))
+		bad.Set("closes-day", "31")
+		bad.Set("closes-month", "2")
+		w.expect("POST", "/funding/programmes/new", "funder", bad, 422, "must be a real date")
+		bad = programmeForm("Backwards", start, start.Add(-24*time.Hour))
+		w.expect("POST", "/funding/programmes/new", "funder", bad, 422, "The closing date must be after the opening date")
+		if n := count(t, d, "funding_programmes"); n != 0 {
+			t.Fatalf("refused programmes were saved: %d", n)
+		}
+
+		bad = programmeForm("Unknown council", start, start.Add(24*time.Hour))
+		bad.Set("eligible", "E06000032\nE99999999")
+		w.expect("POST", "/funding/programmes/new", "funder", bad, 422, `href="#eligible"`, "E99999999 is not the GSS code")
+		// A programme for Bedford only: Luton's officer cannot start a bid.
+		only := programmeForm("Bedford only", start, start.Add(24*time.Hour))
+		only.Set("eligible", "e06000055")
+		onlyPath := w.expect("POST", "/funding/programmes/new", "funder", only, 303).Header().Get("Location")
+		w.expect("POST", onlyPath+"/pots", "funder", url.Values{"pot_name": {"P"}, "kind": {"capital"}, "amount": {"10"}, "limit": {"10"}}, 303)
+		w.expect("POST", onlyPath+"/publish", "funder", url.Values{}, 303)
+		w.expect("GET", onlyPath, "officer", nil, 200, "Luton is not one of the councils that can bid", "Bedford")
+		w.expect("POST", onlyPath+"/bids", "officer", url.Values{}, 409, "not one of the councils")
+		w.expect("GET", onlyPath, "bedford", nil, 200, "Start a bid for Bedford")
+		closes := time.Date(2026, 3, 30, 23, 59, 0, 0, london()) // BST began on 29 March 2026
+		rec := w.expect("POST", "/funding/programmes/new", "funder", programmeForm("Move-on Fund", start, closes), 303)
+		pid := lastID(t, rec.Header().Get("Location"))
+		prog := fmt.Sprintf("/funding/programmes/%d", pid)
+		w.expect("GET", prog, "funder", nil, 200, "Move-on Fund", "(draft)", "Only the funder can see it", "Co-production", "Lived experience group", "11:59pm on 30 March 2026")
+
+		// A draft is not found by anyone else.
+		for _, who := range []string{"officer", "member", "partner", "assessor"} {
+			w.expect("GET", prog, who, nil, 404)
+		}
+		w.expect("GET", "/funding", "officer", nil, 200)
+		if strings.Contains(w.do("GET", "/funding", "officer", nil).Body.String(), "Move-on Fund") {
+			t.Error("a council sees a draft programme in the list")
+		}
+
+		// Pots: whole pounds, not negative, the limit within the pot.
+		w.expect("POST", prog+"/publish", "funder", url.Values{}, 409, "Add at least one pot")
+		for _, tc := range []struct{ amount, limit, want string }{
+			{"-5", "10", "cannot be negative"},
+			{"100.50", "10", "whole pounds"},
+			{"100", "200", "cannot be more than the whole pot"},
+			{"lots", "10", "must be a number of pounds"},
+		} {
+			w.expect("POST", prog+"/pots", "funder", url.Values{"pot_name": {"Capital"}, "kind": {"capital"}, "amount": {tc.amount}, "limit": {tc.limit}}, 422, tc.want)
+		}
+		w.expect("POST", prog+"/pots", "funder", url.Values{}, 422, `href="#pot_name"`, `href="#kind"`, `href="#amount"`, `href="#limit"`)
+		w.expect("POST", prog+"/pots", "officer", url.Values{"pot_name": {"Mine"}}, 403)
+		if n := countWhere(t, d, "SELECT count(*) FROM funding_pots WHERE programme_id = $1", pid); n != 0 {
+			t.Fatalf("refused pots were saved: %d", n)
+		}
+		w.expect("POST", prog+"/pots", "funder", url.Values{"pot_name": {"Move-on homes"}, "kind": {"capital"}, "amount": {"£130,000,000"}, "limit": {"2,000,000"}}, 303)
+		w.expect("POST", prog+"/pots", "funder", url.Values{"pot_name": {"Support"}, "kind": {"revenue"}, "amount": {"31000000"}, "limit": {"500000"}}, 303)
+		w.expect("GET", prog, "funder", nil, 200, "£130,000,000", "£2,000,000", "£161,000,000", "Revenue")
+		w.expect("POST", prog+"/publish", "funder", url.Values{}, 303)
+		w.expect("POST", prog+"/publish", "funder", url.Values{}, 303) // twice is harmless
+		w.expect("POST", prog+"/pots", "funder", url.Values{"pot_name": {"Late"}, "kind": {"capital"}, "amount": {"1"}, "limit": {"1"}}, 409)
+		w.expect("GET", prog, "officer", nil, 200, "Start a bid for Luton", "28 days and 12 hours left")
+		w.expect("GET", prog, "member", nil, 200, "Move-on Fund")
+		w.expect("GET", "/funding", "officer", nil, 200, "Move-on Fund", "Open")
+
+		// The council starts its bid; starting again returns the same bid.
+		w.expect("POST", prog+"/bids", "member", url.Values{}, 403)
+		rec = w.expect("POST", prog+"/bids", "officer", url.Values{}, 303)
+		bid := rec.Header().Get("Location")
+		if again := w.expect("POST", prog+"/bids", "officer", url.Values{}, 303).Header().Get("Location"); again != bid {
+			t.Fatalf("second start went to %s, not %s", again, bid)
+		}
+		w.expect("GET", bid, "officer", nil, 200, "Your bid to Move-on Fund", "Not started", "28 days and 12 hours left", "completed 0 of 5 sections")
+		// Nobody else sees or changes it: another council, the funder and members before
+		// submission all get not found.
+		for _, who := range []string{"bedford", "member", "outsider", "partner", "funder", "assessor", "admin"} {
+			w.expect("GET", bid, who, nil, 404)
+			w.expect("GET", bid+"/pack", who, nil, 404)
+			w.expect("GET", bid+"/log.csv", who, nil, 404)
+		}
+		w.expect("GET", bid+"/sections/about", "bedford", nil, 404)
+		w.expect("POST", bid+"/sections/about", "bedford", url.Values{"title": {"Stolen"}, "completed": {"no"}}, 404)
+		w.expect("POST", bid+"/submit", "bedford", url.Values{}, 404)
+		w.expect("GET", bid+"/sections/nonsense", "officer", nil, 404)
+
+		// The co-production log.
+		w.expect("GET", "/funding/log", "officer", nil, 200, "Nothing logged yet")
+		w.expect("GET", "/funding/log", "member", nil, 403)
+		w.expect("POST", "/funding/log/new", "officer", url.Values{"held-day": {"30"}, "held-month": {"2"}, "held-year": {"2026"}}, 422,
+			`href="#title"`, `href="#held"`, `href="#format"`, `href="#hours"`, "must be a real date")
+		w.expect("POST", "/funding/log/new", "officer", url.Values{"title": {"Future"}, "held-day": {"1"}, "held-month": {"1"}, "held-year": {"2027"}, "format": {"meeting"}, "hours": {"2"}}, 422,
+			"today or in the past")
+		rec = w.expect("POST", "/funding/log/new", "officer", url.Values{"title": {"Workshop on move-on support"}, "held-day": {"20"}, "held-month": {"2"},
+			"held-year": {"2026"}, "format": {"workshop"}, "place": {"Luton Library"}, "access": {"Step-free. Travel and food paid."}, "hours": {"2.5"}}, 303)
+		act := rec.Header().Get("Location")
+		w.expect("GET", act, "officer", nil, 200, "Workshop on move-on support", "2.5", "Test member, Luton Homelessness Partnership")
+		w.expect("GET", act, "bedford", nil, 404)
+		w.expect("POST", act+"/participants", "bedford", url.Values{"type": {"lived_experience"}, "count": {"3"}}, 404)
+		w.expect("POST", act+"/participants", "officer", url.Values{"type": {""}}, 422, `href="#type"`, `href="#count"`)
+		w.expect("POST", act+"/participants", "officer", url.Values{"type": {"lived_experience"}, "person": {fmt.Sprint(w.ids["member"])}}, 303)
+		w.expect("POST", act+"/participants", "officer", url.Values{"type": {"lived_experience"}, "count": {"5"}}, 303)
+		w.expect("POST", act+"/participants", "officer", url.Values{"type": {"council"}, "count": {"2"}}, 303)
+		w.expect("POST", act+"/contributions", "officer", url.Values{}, 422, `href="#ctype"`, `href="#said"`)
+		w.expect("POST", act+"/contributions", "officer", url.Values{"ctype": {"lived_experience"}, "speaker": {fmt.Sprint(w.ids["member"])},
+			"said": {"Support must carry on after people move in, not stop at the door."}, "quote": {"yes"}}, 303)
+		w.expect("POST", act+"/contributions", "officer", url.Values{"ctype": {"lived_experience"}, "said": {"Let people choose the area they live in."}}, 303)
+		page := w.expect("GET", act, "officer", nil, 200, "Test member (Lived experience)", "Anonymous (Lived experience)", "Waiting", "What did you do with it?").Body.String()
+		cids := regexp.MustCompile(`contributions/(\d+)/response`).FindAllStringSubmatch(page, -1)
+		if len(cids) != 2 {
+			t.Fatalf("found %d answer forms, want 2", len(cids))
+		}
+		w.expect("POST", act+"/contributions/"+cids[0][1]+"/response", "officer", url.Values{"response": {"adopted"}}, 422,
+			fmt.Sprintf(`href="#reason-%s"`, cids[0][1]))
+		w.expect("POST", act+"/contributions/"+cids[0][1]+"/response", "bedford", url.Values{"response": {"adopted"}, "reason": {"x"}}, 404)
+		w.expect("POST", act+"/contributions/"+cids[0][1]+"/response", "officer", url.Values{"response": {"adopted"},
+			"reason": {"Harbour will give tenancy support for two years in every home."}}, 303)
+		w.expect("POST", act+"/contributions/"+cids[1][1]+"/response", "officer", url.Values{"response": {"not_taken_forward"},
+			"reason": {"The homes are in two places only; we explained why at the next meeting."}}, 303)
+
+		// A standing group is added in one step, skipping people already there.
+		rec = w.expect("POST", "/funding/log/new", "officer", url.Values{"title": {"Strategy group"}, "held-day": {"1"}, "held-month": {"3"},
+			"held-year": {"2026"}, "format": {"meeting"}, "hours": {"1"}}, 303)
+		act2 := rec.Header().Get("Location")
+		w.expect("POST", act2+"/group", "officer", url.Values{}, 422, `href="#group"`, `href="#group_type"`)
+		w.expect("POST", act2+"/participants", "officer", url.Values{"type": {"lived_experience"}, "person": {fmt.Sprint(w.ids["member"])}}, 303)
+		w.expect("POST", act2+"/group", "bedford", url.Values{"group": {fmt.Sprint(w.ids["lhp"])}, "group_type": {"lived_experience"}}, 404)
+		w.expect("POST", act2+"/group", "officer", url.Values{"group": {fmt.Sprint(w.ids["lhp"])}, "group_type": {"local_voluntary_organisation"}}, 303)
+		w.expect("GET", act2, "officer", nil, 200, "Test facilitator")
+		if n := countWhere(t, d, "SELECT count(*) FROM funding_participants WHERE activity_id = $1", lastID(t, act2)); n != 2 {
+			t.Errorf("%d participants after adding the group, want 2 (the member once, the facilitator)", n)
+		}
+
+		// The task list: saving a section, bad amounts refused and nothing saved.
+		sec := bid + "/sections/"
+		w.expect("POST", sec+"about", "officer", url.Values{}, 422, `href="#completed"`)
+		w.expect("POST", sec+"about", "officer", url.Values{"title": {"Luton move-on homes"}, "completed": {"no"}}, 303)
+		w.expect("GET", bid, "officer", nil, 200, "In progress")
+		w.expect("POST", sec+"about", "officer", url.Values{"title": {"Luton move-on homes"}, "completed": {"yes"}}, 422, `href="#summary"`, `href="#contact"`)
+		w.expect("POST", sec+"about", "officer", url.Values{"title": {"Luton move-on homes"}, "summary": {"24 homes with support."}, "contact": {"Grace Mensah"}, "completed": {"yes"}}, 303)
+		potIDs := regexp.MustCompile(`name="pot-(\d+)"`).FindAllStringSubmatch(w.expect("GET", sec+"amounts", "officer", nil, 200, "Up to £2,000,000").Body.String(), -1)
+		if len(potIDs) != 2 {
+			t.Fatalf("found %d pots on the form", len(potIDs))
+		}
+		p1, p2 := "pot-"+potIDs[0][1], "pot-"+potIDs[1][1]
+		w.expect("POST", sec+"amounts", "officer", url.Values{p1: {"2,000,001"}, p2: {"-1"}, "homes": {"24"}, "completed": {"yes"}}, 422,
+			"must be £2,000,000 or less", "cannot be negative", `href="#`+p1+`"`, `href="#`+p2+`"`)
+		w.expect("POST", sec+"amounts", "officer", url.Values{p1: {"1500000.50"}, p2: {"1"}, "homes": {"24"}, "completed": {"yes"}}, 422, "whole pounds")
+		w.expect("POST", sec+"amounts", "officer", url.Values{p1: {"1000"}, "completed": {"yes"}}, 422, `href="#`+p2+`"`, `href="#homes"`)
+		if n := count(t, d, "funding_bid_amounts"); n != 0 {
+			t.Fatalf("refused amounts were saved: %d", n)
+		}
+		w.expect("POST", sec+"amounts", "officer", url.Values{p1: {"1,800,000"}, p2: {"420,000"}, "homes": {"24"}, "completed": {"yes"}}, 303)
+		w.expect("POST", sec+"support", "officer", url.Values{"support": {"Tenancy support from Harbour for two years."}, "completed": {"yes"}}, 303)
+		w.expect("GET", sec+"evidence", "officer", nil, 200, "Workshop on move-on support")
+		w.expect("POST", sec+"evidence", "officer", url.Values{"evidence": {"People shaped the support."}, "completed": {"yes"}}, 422, `href="#activities"`)
+		aid := strings.TrimPrefix(act, "/funding/log/")
+		w.expect("POST", sec+"evidence", "officer", url.Values{"evidence": {"People shaped the support."}, "activities": {aid}, "completed": {"yes"}}, 303)
+		// Not submittable until every section is complete.
+		w.expect("POST", bid+"/submit", "officer", url.Values{}, 409, "Complete every section")
+		w.expect("POST", sec+"declarations", "officer", url.Values{"declared_by": {"Director of Housing"}, "completed": {"yes"}}, 422, `href="#declared"`)
+		w.expect("POST", sec+"declarations", "officer", url.Values{"declared_by": {"Director of Housing"}, "declared": {"yes"}, "completed": {"yes"}}, 303)
+
+		// Check answers shows the evidence built from the log.
+		w.expect("GET", bid+"/check", "officer", nil, 200, "£2,220,000", "£1,800,000", "6, giving 15 hours in all", "2 things said; 2 answered; 50% adopted or adapted",
+			"Missing", "Support must carry on after people move in", "Submit the bid")
+		w.expect("GET", bid+"/check", "member", nil, 403)
+		csv := w.expect("GET", bid+"/log.csv", "officer", nil, 200, "activity_date,activity", "2026-02-20,Workshop on move-on support,Workshop,Luton Library,2.5,8,6",
+			"Test member", "Not taken forward").Body.String()
+		if lines := strings.Count(csv, "\n"); lines != 3 {
+			t.Errorf("CSV has %d lines, want a header and 2 rows:\n%s", lines, csv)
+		}
+
+		w.expect("POST", bid+"/submit", "officer", url.Values{}, 303)
+		w.expect("GET", bid, "officer", nil, 200, "Bid submitted")
+		w.expect("POST", bid+"/submit", "officer", url.Values{}, 303) // harmless
+		if n := countWhere(t, d, "SELECT count(*) FROM audit_log WHERE action = 'bid.submitted'"); n != 1 {
+			t.Errorf("%d submissions in the audit log, want 1", n)
+		}
+		w.expect("POST", sec+"about", "officer", url.Values{"title": {"Changed"}, "completed": {"no"}}, 409, "can no longer be changed")
+		w.expect("GET", sec+"about", "officer", nil, 409)
+
+		// Share and thank: the council records each thank-you.
+		w.expect("GET", bid, "officer", nil, 200, "Share the bid and thank people", "I have thanked Test member", "7 more people took part without being named")
+		w.expect("POST", bid+"/thanks", "bedford", url.Values{"person": {fmt.Sprint(w.ids["member"])}}, 404)
+		w.expect("POST", bid+"/thanks", "officer", url.Values{"person": {fmt.Sprint(w.ids["outsider"])}}, 404)
+		w.expect("POST", bid+"/thanks", "officer", url.Values{"person": {fmt.Sprint(w.ids["member"])}}, 303)
+		w.expect("POST", bid+"/thanks", "officer", url.Values{"person": {fmt.Sprint(w.ids["member"])}}, 303)
+		if n := count(t, d, "funding_thanks"); n != 1 {
+			t.Errorf("%d thanks recorded, want 1", n)
+		}
+		w.expect("GET", bid, "member", nil, 200, "shared the bid with you and thanked you on 2 March 2026")
+
+		// Now the person who took part sees the bid and what happened to what they said; the
+		// funder sees it; others still do not.
+		w.expect("GET", "/funding", "member", nil, 200, "Bids you helped shape", "Luton move-on homes")
+		w.expect("GET", bid, "member", nil, 200, "What happened to what you said", "Support must carry on", "Adopted", "Harbour will give tenancy support")
+		w.expect("GET", bid, "funder", nil, 200, "Luton: bid to Move-on Fund", "£2,220,000")
+		w.expect("GET", prog, "funder", nil, 200, "Submitted", "£2,220,000")
+		w.expect("GET", bid+"/log.csv", "funder", nil, 200)
+		w.expect("GET", bid+"/log.csv", "member", nil, 404)
+		w.expect("GET", bid+"/pack", "officer", nil, 200, "You said, we did", "Let people choose the area", "Not taken forward")
+		for _, who := range []string{"bedford", "outsider", "partner", "assessor"} {
+			w.expect("GET", bid, who, nil, 404)
+		}
+
+		// Assessment: assessors declare interests, then score; two scores, then moderation.
+		assessorsForm := func(who string) url.Values { return url.Values{"assessor": {fmt.Sprint(w.ids[who])}} }
+		w.expect("POST", prog+"/assessors", "funder", url.Values{"assessor": {""}}, 422, `href="#assessor"`)
+		w.expect("POST", prog+"/assessors", "funder", assessorsForm("officer"), 422, "Choose an assessor from the list")
+		w.expect("POST", prog+"/assessors", "officer", assessorsForm("assessor"), 403)
+		for _, who := range []string{"assessor", "member", "outsider"} {
+			w.expect("POST", prog+"/assessors", "funder", assessorsForm(who), 303)
+		}
+		w.expect("GET", prog, "funder", nil, 200, "Test assessor", "Test outsider")
+		w.expect("GET", "/funding/assess", "assessor", nil, 200, "Luton move-on homes", "Declare interests")
+		w.expect("GET", "/funding", "assessor", nil, 200, "Bids to assess")
+		w.expect("GET", bid, "assessor", nil, 200, "Assess this bid")
+		assess := bid + "/assess"
+		for _, who := range []string{"bedford", "partner", "officer", "funder"} {
+			w.expect("GET", assess, who, nil, 404)
+		}
+		w.expect("POST", bid+"/score", "assessor", url.Values{"score": {"5"}, "notes": {"Good"}}, 409, "Declare any conflict of interest")
+		w.expect("POST", bid+"/conflict", "assessor", url.Values{}, 422, `href="#conflicted"`)
+		w.expect("POST", bid+"/conflict", "assessor", url.Values{"conflicted": {"yes"}}, 422, `href="#note"`)
+		w.expect("POST", bid+"/conflict", "bedford", url.Values{"conflicted": {"no"}}, 404)
+		w.expect("POST", bid+"/conflict", "assessor", url.Values{"conflicted": {"no"}}, 303)
+		w.expect("POST", bid+"/conflict", "assessor", url.Values{"conflicted": {"yes"}, "note": {"changed my mind"}}, 409)
+		w.expect("GET", assess, "assessor", nil, 200, "Your score for co-production", "6: Co-production")
+		w.expect("POST", bid+"/score", "assessor", url.Values{"score": {"9"}}, 422, `href="#score"`, `href="#notes"`)
+		w.expect("POST", bid+"/score", "assessor", url.Values{"score": {"5"}, "notes": {"People changed where the homes are and the support."}}, 303)
+		// The member took part in the bid, so declares a conflict and cannot score.
+		w.expect("POST", bid+"/conflict", "member", url.Values{"conflicted": {"yes"}, "note": {"I took part in the workshop."}}, 303)
+		w.expect("POST", bid+"/score", "member", url.Values{"score": {"6"}, "notes": {"Great"}}, 409, "conflict of interest")
+		mod := bid + "/moderate"
+		w.expect("GET", mod, "funder", nil, 200, "At least 2 assessors", "I took part in the workshop.")
+		w.expect("POST", mod, "funder", url.Values{"score": {"5"}, "notes": {"x"}, "funded": {"no"}}, 409, "At least 2 assessors")
+		w.expect("POST", bid+"/conflict", "outsider", url.Values{"conflicted": {"no"}}, 303)
+		w.expect("POST", bid+"/score", "outsider", url.Values{"score": {"4"}, "notes": {"Some required partners were missing."}}, 303)
+		w.expect("GET", mod, "officer", nil, 403)
+		w.expect("GET", mod, "funder", nil, 200, "Some required partners were missing.", "Record the outcome", `value="1800000"`)
+		w.expect("POST", mod, "funder", url.Values{}, 422, `href="#score"`, `href="#notes"`, `href="#funded"`)
+		w.expect("POST", mod, "funder", url.Values{"score": {"5"}, "notes": {"Strong."}, "funded": {"yes"}, "award-" + potIDs[0][1]: {"2,500,000"}, "award-" + potIDs[1][1]: {"10.5"}}, 422,
+			"must be £2,000,000 or less", "whole pounds")
+		if n := count(t, d, "funding_outcomes"); n != 0 {
+			t.Fatalf("refused outcome saved")
+		}
+		w.expect("GET", bid+"/outcome", "officer", nil, 404)
+		rec = w.expect("POST", mod, "funder", url.Values{"score": {"5"}, "notes": {"People shaped where the homes are and the support."}, "funded": {"yes"},
+			"award-" + potIDs[0][1]: {"1,800,000"}, "award-" + potIDs[1][1]: {"400,000"}}, 303)
+		if loc := rec.Header().Get("Location"); loc != bid+"/outcome" {
+			t.Fatalf("moderation went to %s", loc)
+		}
+		w.expect("GET", bid+"/outcome", "officer", nil, 200, "Your bid is funded", "£2,200,000 awarded", "£400,000", "5 out of 6: Co-design", "People shaped where the homes are")
+		w.expect("GET", bid+"/outcome", "member", nil, 200, "Your bid is funded")
+		w.expect("GET", bid, "officer", nil, 200, "Read the outcome letter")
+		for _, who := range []string{"bedford", "partner"} {
+			w.expect("GET", bid+"/outcome", who, nil, 404)
+		}
+		w.expect("POST", mod, "funder", url.Values{"score": {"1"}, "notes": {"Again"}, "funded": {"no"}}, 409)
+		w.expect("POST", bid+"/score", "outsider", url.Values{"score": {"6"}, "notes": {"Later"}}, 409, "moderated")
+		if n := countWhere(t, d, "SELECT count(*) FROM audit_log WHERE action IN ('conflict.declared', 'bid.scored', 'bid.decided')"); n != 6 {
+			t.Errorf("%d assessment records in the audit log, want 6", n)
+		}
+	})
+}
+
+func count(t testing.TB, d *db.DB, table string) int {
+	t.Helper()
+	return countWhere(t, d, "SELECT count(*) FROM "+table)
+}
+
+func countWhere(t testing.TB, d *db.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.Read.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

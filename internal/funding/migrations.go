@@ -1,0 +1,231 @@
+package funding
+
+import "roundtable/internal/platform/db"
+
+// Migrations create the funding tables: programmes with their pots and rubric, bids with their
+// amounts, and each council's co-production log (activities, who took part, what they said and
+// what the council did with it).
+var Migrations = []db.Migration{{
+	Component: "funding", Version: 1, Name: "programmes, bids and the co-production log",
+	SQL: `
+-- A funding programme. It is a draft until the funder publishes it; councils see it then.
+-- required_types lists the stakeholder types that must take part, separated by commas;
+-- questions holds the evidence questions, one a line.
+CREATE TABLE funding_programmes (
+	id {{id}},
+	name TEXT NOT NULL,
+	purpose TEXT NOT NULL,
+	homes_target INTEGER NOT NULL,
+	opens_at {{time}} NOT NULL,
+	closes_at {{time}} NOT NULL,
+	required_types TEXT NOT NULL,
+	questions TEXT NOT NULL,
+	published_at {{time}},
+	created_at {{time}} NOT NULL,
+	created_by BIGINT REFERENCES people(id)
+);
+
+-- A pot of money in a programme: capital or revenue, with a limit for any one bid.
+CREATE TABLE funding_pots (
+	id {{id}},
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	name TEXT NOT NULL,
+	kind TEXT NOT NULL CHECK (kind IN ('capital', 'revenue')),
+	amount_pence BIGINT NOT NULL CHECK (amount_pence > 0),
+	bid_limit_pence BIGINT NOT NULL CHECK (bid_limit_pence > 0)
+);
+CREATE INDEX funding_pots_programme ON funding_pots(programme_id, id);
+
+-- The co-production scoring rubric of a programme: levels of the ladder of co-production.
+CREATE TABLE funding_rubric_levels (
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	score INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	description TEXT NOT NULL,
+	PRIMARY KEY (programme_id, score)
+);
+
+-- A council's bid to a programme; one per council and programme. Each section is done (1)
+-- when the council says it has completed it.
+CREATE TABLE funding_bids (
+	id {{id}},
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	council_id BIGINT NOT NULL REFERENCES organisations(id),
+	title TEXT NOT NULL DEFAULT '',
+	summary TEXT NOT NULL DEFAULT '',
+	contact TEXT NOT NULL DEFAULT '',
+	homes INTEGER NOT NULL DEFAULT 0,
+	support TEXT NOT NULL DEFAULT '',
+	evidence TEXT NOT NULL DEFAULT '',
+	declared_by TEXT NOT NULL DEFAULT '',
+	declared INTEGER NOT NULL DEFAULT 0,
+	about_done INTEGER NOT NULL DEFAULT 0,
+	amounts_done INTEGER NOT NULL DEFAULT 0,
+	support_done INTEGER NOT NULL DEFAULT 0,
+	evidence_done INTEGER NOT NULL DEFAULT 0,
+	declarations_done INTEGER NOT NULL DEFAULT 0,
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL,
+	submitted_at {{time}},
+	UNIQUE (programme_id, council_id)
+);
+CREATE INDEX funding_bids_council ON funding_bids(council_id, id);
+
+-- What a bid asks for from each pot, in pence (whole pounds).
+CREATE TABLE funding_bid_amounts (
+	bid_id BIGINT NOT NULL REFERENCES funding_bids(id),
+	pot_id BIGINT NOT NULL REFERENCES funding_pots(id),
+	amount_pence BIGINT NOT NULL CHECK (amount_pence >= 0),
+	PRIMARY KEY (bid_id, pot_id)
+);
+
+-- An activity in a council's co-production log.
+CREATE TABLE funding_activities (
+	id {{id}},
+	council_id BIGINT NOT NULL REFERENCES organisations(id),
+	title TEXT NOT NULL,
+	held_on {{time}} NOT NULL,
+	format TEXT NOT NULL,
+	place TEXT NOT NULL DEFAULT '',
+	access TEXT NOT NULL DEFAULT '',
+	minutes INTEGER NOT NULL CHECK (minutes > 0),
+	created_at {{time}} NOT NULL,
+	created_by BIGINT REFERENCES people(id)
+);
+CREATE INDEX funding_activities_council ON funding_activities(council_id, held_on);
+
+-- Who took part: a person from the directory, or a count of people who stay anonymous.
+CREATE TABLE funding_participants (
+	id {{id}},
+	activity_id BIGINT NOT NULL REFERENCES funding_activities(id),
+	stakeholder_type TEXT NOT NULL,
+	person_id BIGINT REFERENCES people(id),
+	organisation_id BIGINT REFERENCES organisations(id),
+	anonymous_count INTEGER NOT NULL DEFAULT 0 CHECK (anonymous_count >= 0)
+);
+CREATE INDEX funding_participants_activity ON funding_participants(activity_id);
+CREATE INDEX funding_participants_person ON funding_participants(person_id);
+
+-- What someone said, and what the council did with it ("you said, we did").
+CREATE TABLE funding_contributions (
+	id {{id}},
+	activity_id BIGINT NOT NULL REFERENCES funding_activities(id),
+	stakeholder_type TEXT NOT NULL,
+	person_id BIGINT REFERENCES people(id),
+	said TEXT NOT NULL,
+	may_quote INTEGER NOT NULL DEFAULT 0,
+	response TEXT NOT NULL DEFAULT '' CHECK (response IN ('', 'adopted', 'adapted', 'not_taken_forward')),
+	reason TEXT NOT NULL DEFAULT '',
+	responded_at {{time}},
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX funding_contributions_activity ON funding_contributions(activity_id, id);
+
+-- The log's activities a bid uses as its evidence.
+CREATE TABLE funding_bid_activities (
+	bid_id BIGINT NOT NULL REFERENCES funding_bids(id),
+	activity_id BIGINT NOT NULL REFERENCES funding_activities(id),
+	PRIMARY KEY (bid_id, activity_id)
+);
+CREATE INDEX funding_bid_activities_activity ON funding_bid_activities(activity_id);
+`,
+}}
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 2, Name: "assessment: assessors, conflicts of interest, scores, moderation and outcomes",
+		SQL: `
+-- The people the funder asks to assess a programme's bids; they may be members with lived
+-- experience.
+CREATE TABLE funding_assessors (
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	added_at {{time}} NOT NULL,
+	PRIMARY KEY (programme_id, person_id)
+);
+CREATE INDEX funding_assessors_person ON funding_assessors(person_id);
+
+-- An assessor's declaration of interest for one bid, made before scoring it.
+CREATE TABLE funding_conflicts (
+	bid_id BIGINT NOT NULL REFERENCES funding_bids(id),
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	conflicted INTEGER NOT NULL,
+	note TEXT NOT NULL DEFAULT '',
+	declared_at {{time}} NOT NULL,
+	PRIMARY KEY (bid_id, person_id)
+);
+
+-- An assessor's co-production score for a bid, a level of the programme's rubric.
+CREATE TABLE funding_scores (
+	bid_id BIGINT NOT NULL REFERENCES funding_bids(id),
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 6),
+	notes TEXT NOT NULL,
+	scored_at {{time}} NOT NULL,
+	PRIMARY KEY (bid_id, person_id)
+);
+
+-- The moderated outcome of a bid: the final score and the decision.
+CREATE TABLE funding_outcomes (
+	bid_id BIGINT PRIMARY KEY REFERENCES funding_bids(id),
+	score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 6),
+	notes TEXT NOT NULL,
+	funded INTEGER NOT NULL,
+	decided_at {{time}} NOT NULL,
+	decided_by BIGINT REFERENCES people(id)
+);
+
+-- What a funded bid is awarded from each pot, in pence.
+CREATE TABLE funding_awards (
+	bid_id BIGINT NOT NULL REFERENCES funding_bids(id),
+	pot_id BIGINT NOT NULL REFERENCES funding_pots(id),
+	amount_pence BIGINT NOT NULL CHECK (amount_pence >= 0),
+	PRIMARY KEY (bid_id, pot_id)
+);
+`})
+}
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 3, Name: "thanks for taking part in a bid",
+		SQL: `
+-- That the council thanked a person who took part in a bid's co-production and shared the
+-- final bid with them.
+CREATE TABLE funding_thanks (
+	bid_id BIGINT NOT NULL REFERENCES funding_bids(id),
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	thanked_at {{time}} NOT NULL,
+	thanked_by BIGINT REFERENCES people(id),
+	PRIMARY KEY (bid_id, person_id)
+);
+`})
+}
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 4, Name: "councils ask the funder for support with co-production",
+		SQL: `
+-- A council's request for support to meet the co-production requirement, and the funder's
+-- adviser's answer.
+CREATE TABLE funding_support_requests (
+	id {{id}},
+	council_id BIGINT NOT NULL REFERENCES organisations(id),
+	question TEXT NOT NULL,
+	asked_at {{time}} NOT NULL,
+	asked_by BIGINT REFERENCES people(id),
+	answer TEXT NOT NULL DEFAULT '',
+	answered_at {{time}},
+	answered_by BIGINT REFERENCES people(id)
+);
+CREATE INDEX funding_support_council ON funding_support_requests(council_id, id);
+`})
+}
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 5, Name: "eligible councils of a programme",
+		SQL: `
+-- The GSS codes of the councils that may bid, separated by commas; empty for every council.
+ALTER TABLE funding_programmes ADD COLUMN eligible TEXT NOT NULL DEFAULT '';
+`})
+}

@@ -1,0 +1,147 @@
+package panels
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"roundtable/internal/platform/auth"
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/web"
+)
+
+// Message is one message in a person's outbox.
+type Message struct {
+	ID        int64
+	PersonID  int64
+	Subject   string
+	Body      string
+	Link      string
+	CreatedAt time.Time
+}
+
+// outgoing is a message queued inside a transaction, to be logged once it commits.
+type outgoing struct {
+	PersonID int64
+	Subject  string
+}
+
+// notify adds a message to each person's outbox inside tx and returns what to log after the
+// commit.
+func notify(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subject, body, link string, now time.Time) ([]outgoing, error) {
+	var out []outgoing
+	seen := map[int64]bool{}
+	for _, p := range people {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if _, err := tx.ExecContext(ctx, `INSERT INTO panel_messages (person_id, panel_id, subject, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			p, nullID(panelID), subject, body, link, utc(now)); err != nil {
+			return nil, fmt.Errorf("queue message: %w", err)
+		}
+		out = append(out, outgoing{PersonID: p, Subject: subject})
+	}
+	return out, nil
+}
+
+// deliver sends queued messages on. Email is not set up in this version, so each message is
+// written to the log; the person always finds it on their messages page.
+func deliver(log *slog.Logger, msgs []outgoing) {
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, m := range msgs {
+		log.Info("message queued", "to_person", m.PersonID, "subject", m.Subject, "delivery", "log: email is not set up")
+	}
+}
+
+// panelPeople lists the ids of a panel's people with the role, read inside tx.
+func panelPeople(ctx context.Context, tx *sql.Tx, panelID int64, role auth.Role) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT m.person_id FROM panels p
+		JOIN memberships m ON m.organisation_id = p.organisation_id AND m.role = $2
+		JOIN people pe ON pe.id = m.person_id AND pe.disabled_at IS NULL
+		WHERE p.id = $1 ORDER BY m.person_id`, panelID, string(role))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// addresseePeople lists who answers for a recommendation: the council's officers, or the
+// funder's people.
+func addresseePeople(ctx context.Context, tx *sql.Tx, councilGSS string) ([]int64, error) {
+	q := `SELECT m.person_id FROM memberships m JOIN councils c ON c.organisation_id = m.organisation_id
+		WHERE c.gss_code = $1 AND m.role = 'council_officer' ORDER BY m.person_id`
+	args := []any{councilGSS}
+	if councilGSS == "" {
+		q, args = `SELECT DISTINCT person_id FROM memberships WHERE role = 'funder' ORDER BY person_id`, nil
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Messages lists the newest messages to a person; panelID, when not 0, keeps those about
+// that panel (what a facilitator sees of a member's messages).
+func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int) ([]Message, error) {
+	q := `SELECT id, person_id, subject, body, link, created_at FROM panel_messages WHERE person_id = $1`
+	args := []any{personID}
+	if panelID != 0 {
+		q += ` AND panel_id = $2`
+		args = append(args, panelID)
+	}
+	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, max(1, min(limit, 200)))
+	rows, err := d.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		if err := rows.Scan(&m.ID, &m.PersonID, &m.Subject, &m.Body, &m.Link, &m.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MessagesView is a person's own messages.
+type MessagesView struct {
+	web.Page
+	Messages []Message
+}
+
+func (h *Handlers) messages(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
+	me := auth.From(r.Context())
+	ms, err := Messages(r.Context(), h.db, me.PersonID, 0, 50)
+	if err != nil {
+		return err
+	}
+	return rd.Render(w, r, http.StatusOK, "panels/messages", &MessagesView{Page: web.Page{Title: "Your messages"}, Messages: ms})
+}

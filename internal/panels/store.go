@@ -1,0 +1,577 @@
+package panels
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"roundtable/internal/platform/audit"
+	"roundtable/internal/platform/auth"
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/web"
+)
+
+// Kinds of panel.
+const (
+	Regional = "regional"
+	Local    = "local"
+)
+
+// Panel is a regional or local lived-experience panel.
+type Panel struct {
+	ID             int64
+	Name           string
+	Slug           string
+	Kind           string
+	OrganisationID int64
+	RegionID       int64
+	RegionName     string
+	About          string
+	// Members counts the people holding the member role in the panel's organisation.
+	Members int
+}
+
+// NewPanel is a panel to add.
+type NewPanel struct {
+	Name, Slug, Kind, About  string
+	OrganisationID, RegionID int64
+}
+
+// CreatePanel adds a panel for an organisation in the directory.
+func CreatePanel(ctx context.Context, d *db.DB, p NewPanel, now time.Time) (int64, error) {
+	var v errs.Validation
+	v.Check(strings.TrimSpace(p.Name) != "", "name", "Enter the panel's name")
+	v.Check(p.Slug != "" && p.Slug == strings.ToLower(p.Slug) && !strings.ContainsAny(p.Slug, " /?#"), "slug", "Enter a short web name in lower case")
+	v.Check(p.Kind == Regional || p.Kind == Local, "kind", "Choose regional or local")
+	v.Check(p.OrganisationID != 0, "organisation", "Choose the panel's organisation")
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO panels (name, slug, kind, organisation_id, region_id, about, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			strings.TrimSpace(p.Name), p.Slug, p.Kind, p.OrganisationID, nullID(p.RegionID), strings.TrimSpace(p.About), utc(now)).Scan(&id)
+		if db.IsUniqueViolation(err) {
+			return errs.New(errs.Conflict, "There is already a panel with that web name or organisation.")
+		}
+		if err != nil {
+			return fmt.Errorf("insert panel: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "panel.created", Subject: fmt.Sprintf("panel:%d", id),
+			Scope: fmt.Sprintf("panel:%d", id), At: now, After: p})
+	})
+	return id, err
+}
+
+const panelColumns = `p.id, p.name, p.slug, p.kind, p.organisation_id, COALESCE(p.region_id, 0), COALESCE(r.name, ''), p.about,
+	(SELECT count(*) FROM memberships m JOIN people pe ON pe.id = m.person_id
+	 WHERE m.organisation_id = p.organisation_id AND m.role = 'member' AND pe.disabled_at IS NULL)
+FROM panels p LEFT JOIN regions r ON r.id = p.region_id`
+
+func scanPanel(s interface{ Scan(...any) error }) (Panel, error) {
+	var p Panel
+	err := s.Scan(&p.ID, &p.Name, &p.Slug, &p.Kind, &p.OrganisationID, &p.RegionID, &p.RegionName, &p.About, &p.Members)
+	return p, err
+}
+
+// ListPanels lists the regional panels by region, then the local ones by name.
+func ListPanels(ctx context.Context, d *db.DB) ([]Panel, error) {
+	rows, err := d.Read.QueryContext(ctx, `SELECT `+panelColumns+` ORDER BY p.kind DESC, p.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list panels: %w", err)
+	}
+	defer rows.Close()
+	var out []Panel
+	for rows.Next() {
+		p, err := scanPanel(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PanelBySlug finds a panel by its web name.
+func PanelBySlug(ctx context.Context, d *db.DB, slug string) (Panel, error) {
+	p, err := scanPanel(d.Read.QueryRowContext(ctx, `SELECT `+panelColumns+` WHERE p.slug = $1`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, errs.New(errs.NotFound, "There is no panel called %q.", slug)
+	}
+	return p, err
+}
+
+// PanelByID finds a panel by id.
+func PanelByID(ctx context.Context, d *db.DB, id int64) (Panel, error) {
+	p, err := scanPanel(d.Read.QueryRowContext(ctx, `SELECT `+panelColumns+` WHERE p.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, errs.New(errs.NotFound, "There is no such panel.")
+	}
+	return p, err
+}
+
+// Insider reports whether the person is one of the panel's members or facilitators: only
+// they see its members, meetings and drafts.
+func (p Panel) Insider(id *auth.Identity) bool {
+	return id.HasIn(auth.Member, p.OrganisationID) || id.HasIn(auth.Facilitator, p.OrganisationID)
+}
+
+// Facilitates reports whether the person facilitates the panel.
+func (p Panel) Facilitates(id *auth.Identity) bool {
+	return id.HasIn(auth.Facilitator, p.OrganisationID)
+}
+
+// IsMember reports whether the person is a member of the panel.
+func (p Panel) IsMember(id *auth.Identity) bool { return id.HasIn(auth.Member, p.OrganisationID) }
+
+// Member is a person in a panel.
+type Member struct {
+	PersonID      int64
+	Name          string
+	Role          auth.Role
+	NamedPublicly bool
+	HasProfile    bool
+}
+
+// Members lists the panel's members and facilitators, by name.
+func Members(ctx context.Context, d *db.DB, panelID int64) ([]Member, error) {
+	rows, err := d.Read.QueryContext(ctx, `
+SELECT pe.id, pe.display_name, m.role, COALESCE(pr.named_publicly, FALSE), pr.person_id IS NOT NULL
+FROM panels p
+JOIN memberships m ON m.organisation_id = p.organisation_id AND m.role IN ('member', 'facilitator')
+JOIN people pe ON pe.id = m.person_id AND pe.disabled_at IS NULL
+LEFT JOIN panel_profiles pr ON pr.person_id = pe.id
+WHERE p.id = $1
+ORDER BY m.role DESC, lower(pe.display_name), pe.id`, panelID)
+	if err != nil {
+		return nil, fmt.Errorf("list panel members: %w", err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.PersonID, &m.Name, &m.Role, &m.NamedPublicly, &m.HasProfile); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MemberOf finds one person among the panel's members and facilitators.
+func MemberOf(ctx context.Context, d *db.DB, panelID, personID int64) (Member, error) {
+	ms, err := Members(ctx, d, panelID)
+	if err != nil {
+		return Member{}, err
+	}
+	for _, m := range ms {
+		if m.PersonID == personID {
+			return m, nil
+		}
+	}
+	return Member{}, errs.New(errs.NotFound, "That person is not in this panel.")
+}
+
+// Support is a kind of support a member may need to take part.
+type Support struct{ Code, Label string }
+
+// Supports lists the kinds of support a profile can ask for.
+var Supports = []Support{
+	{"travel", "Travel paid or arranged"},
+	{"childcare", "Childcare"},
+	{"interpreter", "An interpreter"},
+	{"step_free", "Step-free access"},
+	{"support_worker", "A support worker with me"},
+}
+
+// Profile is a member's strengths-based profile.
+type Profile struct {
+	PersonID      int64
+	Skills        string
+	Interests     string
+	Hopes         string
+	Support       []string // codes from Supports
+	SupportOther  string
+	NamedPublicly bool
+	UpdatedAt     time.Time // zero when never filled in
+}
+
+// SupportLabels names the support asked for, in plain English.
+func (p Profile) SupportLabels() []string {
+	var out []string
+	for _, s := range Supports {
+		if slices.Contains(p.Support, s.Code) {
+			out = append(out, s.Label)
+		}
+	}
+	return out
+}
+
+// Needs reports whether the profile asks for any support.
+func (p Profile) Needs(code string) bool { return slices.Contains(p.Support, code) }
+
+// GetProfile reads a person's profile; a person who has not filled one in has an empty one
+// (UpdatedAt zero).
+func GetProfile(ctx context.Context, d *db.DB, personID int64) (Profile, error) {
+	p := Profile{PersonID: personID}
+	var support string
+	err := d.Read.QueryRowContext(ctx, `SELECT skills, interests, hopes, support, support_other, named_publicly, updated_at
+		FROM panel_profiles WHERE person_id = $1`, personID).
+		Scan(&p.Skills, &p.Interests, &p.Hopes, &support, &p.SupportOther, &p.NamedPublicly, &p.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, nil
+	}
+	if err != nil {
+		return p, fmt.Errorf("read profile: %w", err)
+	}
+	if support != "" {
+		p.Support = strings.Split(support, ",")
+	}
+	return p, nil
+}
+
+const maxText = 2000
+
+func checkText(v *errs.Validation, field, label, s string, required bool) {
+	if required && strings.TrimSpace(s) == "" {
+		v.Add(field, "Enter "+label)
+		return
+	}
+	v.Check(utf8.RuneCountInString(s) <= maxText, field, fmt.Sprintf("%s must be %d characters or fewer", capitalise(label), maxText))
+}
+
+func capitalise(s string) string {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "the "), "a ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// SaveProfile stores a person's own profile.
+func SaveProfile(ctx context.Context, d *db.DB, personID int64, p Profile, now time.Time) error {
+	var v errs.Validation
+	checkText(&v, "skills", "your skills", p.Skills, false)
+	checkText(&v, "interests", "your interests", p.Interests, false)
+	checkText(&v, "hopes", "what you would like to do", p.Hopes, false)
+	for _, c := range p.Support {
+		v.Check(slices.ContainsFunc(Supports, func(s Support) bool { return s.Code == c }), "support", "Choose support from the list")
+	}
+	checkText(&v, "support_other", "other support", p.SupportOther, false)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	p.Support = slices.Compact(slices.Sorted(slices.Values(p.Support)))
+	_, err := d.Write.ExecContext(ctx, `INSERT INTO panel_profiles (person_id, skills, interests, hopes, support, support_other, named_publicly, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (person_id) DO UPDATE SET skills = excluded.skills, interests = excluded.interests, hopes = excluded.hopes,
+		support = excluded.support, support_other = excluded.support_other, named_publicly = excluded.named_publicly, updated_at = excluded.updated_at`,
+		personID, strings.TrimSpace(p.Skills), strings.TrimSpace(p.Interests), strings.TrimSpace(p.Hopes),
+		strings.Join(p.Support, ","), strings.TrimSpace(p.SupportOther), p.NamedPublicly, utc(now))
+	if err != nil {
+		return fmt.Errorf("save profile: %w", err)
+	}
+	return nil
+}
+
+// Meeting is a panel meeting.
+type Meeting struct {
+	ID         int64
+	PanelID    int64
+	Title      string
+	StartsAt   time.Time
+	Place      string
+	OnlineLink string
+	AccessInfo string
+	Agenda     string
+	Notes      string
+	Decisions  string
+	Actions    string
+	RecordedAt time.Time // zero until the facilitator records it
+	// Replies maps person id to yes, no or maybe; Attended holds who came.
+	Replies  map[int64]string
+	Attended map[int64]bool
+	Coming   int
+	// AttendedCount is how many attended, once recorded.
+	AttendedCount int
+}
+
+// Recorded reports whether attendance and notes have been recorded.
+func (m Meeting) Recorded() bool { return !m.RecordedAt.IsZero() }
+
+// NewMeeting is a meeting as the form gives it.
+type NewMeeting struct {
+	Title, Date, Time, Place, OnlineLink, AccessInfo, Agenda string
+}
+
+// ParseLondon reads a date (YYYY-MM-DD) and a time (HH:MM) in London time.
+func ParseLondon(date, clock string) (time.Time, error) {
+	return time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(date)+" "+strings.TrimSpace(clock), web.London)
+}
+
+// CreateMeeting adds a meeting to a panel.
+func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, by *auth.Identity, now time.Time) (int64, error) {
+	var v errs.Validation
+	checkText(&v, "title", "a title", m.Title, true)
+	v.Check(utf8.RuneCountInString(m.Title) <= 200, "title", "Title must be 200 characters or fewer")
+	var starts time.Time
+	if _, err := time.Parse("2006-01-02", strings.TrimSpace(m.Date)); err != nil {
+		v.Add("date", "Enter the date of the meeting, for example 2026-03-14")
+	} else if _, err := time.Parse("15:04", strings.TrimSpace(m.Time)); err != nil {
+		v.Add("time", "Enter the start time, for example 14:30")
+	} else {
+		starts, _ = ParseLondon(m.Date, m.Time)
+		v.Check(starts.After(now), "date", "The meeting must be in the future")
+	}
+	v.Check(strings.TrimSpace(m.Place) != "" || strings.TrimSpace(m.OnlineLink) != "", "place", "Enter a place or an online link")
+	checkText(&v, "place", "the place", m.Place, false)
+	if l := strings.TrimSpace(m.OnlineLink); l != "" {
+		u, err := url.Parse(l)
+		v.Check(err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "", "online_link", "Enter the online link in full, starting https://")
+	}
+	checkText(&v, "access_info", "access information", m.AccessInfo, false)
+	checkText(&v, "agenda", "the agenda", m.Agenda, true)
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	var id int64
+	var sent []outgoing
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO panel_meetings (panel_id, title, starts_at, place, online_link, access_info, agenda, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, panelID, strings.TrimSpace(m.Title), utc(starts),
+			strings.TrimSpace(m.Place), strings.TrimSpace(m.OnlineLink), strings.TrimSpace(m.AccessInfo), strings.TrimSpace(m.Agenda),
+			nullID(by.PersonID), utc(now)).Scan(&id); err != nil {
+			return fmt.Errorf("insert meeting: %w", err)
+		}
+		members, err := panelPeople(ctx, tx, panelID, auth.Member)
+		if err != nil {
+			return err
+		}
+		if sent, err = notify(ctx, tx, panelID, members, "New meeting: "+strings.TrimSpace(m.Title),
+			"A meeting is arranged for "+web.FormatDateTime(starts)+". Please say if you are coming.",
+			fmt.Sprintf("/panels/%s/meetings/%d", slugOf(ctx, tx, panelID), id), now); err != nil {
+			return err
+		}
+		actor, name := audit.By(by)
+		return audit.Record(ctx, tx, audit.Entry{ActorID: actor, ActorName: name, Action: "meeting.created",
+			Subject: fmt.Sprintf("meeting:%d", id), Scope: fmt.Sprintf("panel:%d", panelID), At: now, After: m})
+	})
+	if err == nil {
+		deliver(nil, sent)
+	}
+	return id, err
+}
+
+// ListMeetings lists a panel's meetings, soonest first.
+func ListMeetings(ctx context.Context, d *db.DB, panelID int64) ([]Meeting, error) {
+	rows, err := d.Read.QueryContext(ctx, `SELECT m.id, m.title, m.starts_at, m.place, m.online_link, m.recorded_at,
+		(SELECT count(*) FROM panel_meeting_replies r WHERE r.meeting_id = m.id AND r.answer = 'yes'),
+		(SELECT count(*) FROM panel_attendance a WHERE a.meeting_id = m.id)
+		FROM panel_meetings m WHERE m.panel_id = $1 ORDER BY m.starts_at DESC, m.id DESC`, panelID)
+	if err != nil {
+		return nil, fmt.Errorf("list meetings: %w", err)
+	}
+	defer rows.Close()
+	var out []Meeting
+	for rows.Next() {
+		m := Meeting{PanelID: panelID}
+		var rec sql.NullTime
+		if err := rows.Scan(&m.ID, &m.Title, &m.StartsAt, &m.Place, &m.OnlineLink, &rec, &m.Coming, &m.AttendedCount); err != nil {
+			return nil, err
+		}
+		if rec.Valid {
+			m.RecordedAt = rec.Time
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// GetMeeting reads one of a panel's meetings with its replies and attendance.
+func GetMeeting(ctx context.Context, d *db.DB, panelID, meetingID int64) (Meeting, error) {
+	m := Meeting{ID: meetingID, PanelID: panelID, Replies: map[int64]string{}, Attended: map[int64]bool{}}
+	var rec sql.NullTime
+	err := d.Read.QueryRowContext(ctx, `SELECT title, starts_at, place, online_link, access_info, agenda, notes, decisions, actions, recorded_at
+		FROM panel_meetings WHERE id = $1 AND panel_id = $2`, meetingID, panelID).
+		Scan(&m.Title, &m.StartsAt, &m.Place, &m.OnlineLink, &m.AccessInfo, &m.Agenda, &m.Notes, &m.Decisions, &m.Actions, &rec)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, errs.New(errs.NotFound, "There is no such meeting.")
+	}
+	if err != nil {
+		return m, fmt.Errorf("read meeting: %w", err)
+	}
+	if rec.Valid {
+		m.RecordedAt = rec.Time
+	}
+	rows, err := d.Read.QueryContext(ctx, `SELECT person_id, answer FROM panel_meeting_replies WHERE meeting_id = $1`, meetingID)
+	if err != nil {
+		return m, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var a string
+		if err := rows.Scan(&id, &a); err != nil {
+			return m, err
+		}
+		m.Replies[id] = a
+		if a == "yes" {
+			m.Coming++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return m, err
+	}
+	arows, err := d.Read.QueryContext(ctx, `SELECT person_id FROM panel_attendance WHERE meeting_id = $1`, meetingID)
+	if err != nil {
+		return m, err
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var id int64
+		if err := arows.Scan(&id); err != nil {
+			return m, err
+		}
+		m.Attended[id] = true
+	}
+	return m, arows.Err()
+}
+
+// Replies a member can give to a meeting invitation.
+var Replies = []web.Option{{Value: "yes", Text: "Yes, I am coming"}, {Value: "maybe", Text: "Maybe"}, {Value: "no", Text: "No, I cannot come"}}
+
+// ReplyToMeeting records whether a member is coming; a second reply replaces the first.
+func ReplyToMeeting(ctx context.Context, d *db.DB, panelID, meetingID, personID int64, answer string, now time.Time) error {
+	if !slices.ContainsFunc(Replies, func(o web.Option) bool { return o.Value == answer }) {
+		var v errs.Validation
+		v.Add("answer", "Choose whether you are coming")
+		return v.Err()
+	}
+	m, err := GetMeeting(ctx, d, panelID, meetingID)
+	if err != nil {
+		return err
+	}
+	if !m.StartsAt.After(now) {
+		return errs.New(errs.Conflict, "This meeting has already started.")
+	}
+	_, err = d.Write.ExecContext(ctx, `INSERT INTO panel_meeting_replies (meeting_id, person_id, answer, replied_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (meeting_id, person_id) DO UPDATE SET answer = excluded.answer, replied_at = excluded.replied_at`,
+		meetingID, personID, answer, utc(now))
+	return err
+}
+
+// MeetingRecord is what the facilitator writes after a meeting.
+type MeetingRecord struct {
+	Attended                  []int64
+	Notes, Decisions, Actions string
+}
+
+// RecordMeeting stores attendance, notes, decisions and actions, replacing an earlier record.
+// Everyone marked as attending must be in the panel. Attendance will feed payments, so the
+// change is audited.
+func RecordMeeting(ctx context.Context, d *db.DB, panelID, meetingID int64, rec MeetingRecord, by *auth.Identity, now time.Time) error {
+	var v errs.Validation
+	checkText(&v, "notes", "notes", rec.Notes, true)
+	checkText(&v, "decisions", "decisions", rec.Decisions, false)
+	checkText(&v, "actions", "actions", rec.Actions, false)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	m, err := GetMeeting(ctx, d, panelID, meetingID)
+	if err != nil {
+		return err
+	}
+	if m.StartsAt.After(now) {
+		return errs.New(errs.Conflict, "You can record the meeting once it has started.")
+	}
+	members, err := Members(ctx, d, panelID)
+	if err != nil {
+		return err
+	}
+	rec.Attended = slices.Compact(slices.Sorted(slices.Values(rec.Attended)))
+	for _, id := range rec.Attended {
+		if !slices.ContainsFunc(members, func(x Member) bool { return x.PersonID == id }) {
+			v.Add("attended", "Choose people from the list")
+			return v.Err()
+		}
+	}
+	var before []int64
+	for id := range m.Attended {
+		before = append(before, id)
+	}
+	slices.Sort(before)
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE panel_meetings SET notes = $1, decisions = $2, actions = $3, recorded_at = $4 WHERE id = $5 AND panel_id = $6`,
+			strings.TrimSpace(rec.Notes), strings.TrimSpace(rec.Decisions), strings.TrimSpace(rec.Actions), utc(now), meetingID, panelID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM panel_attendance WHERE meeting_id = $1`, meetingID); err != nil {
+			return err
+		}
+		for _, id := range rec.Attended {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO panel_attendance (meeting_id, person_id) VALUES ($1, $2)`, meetingID, id); err != nil {
+				return err
+			}
+		}
+		actor, name := audit.By(by)
+		return audit.Record(ctx, tx, audit.Entry{ActorID: actor, ActorName: name, Action: "meeting.recorded",
+			Subject: fmt.Sprintf("meeting:%d", meetingID), Scope: fmt.Sprintf("panel:%d", panelID), At: now,
+			Before: map[string]any{"attended": before, "notes": m.Notes, "decisions": m.Decisions, "actions": m.Actions},
+			After:  map[string]any{"attended": rec.Attended, "notes": rec.Notes, "decisions": rec.Decisions, "actions": rec.Actions}})
+	})
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// slugOf reads a panel's web name inside tx, for links in messages.
+func slugOf(ctx context.Context, tx *sql.Tx, panelID int64) string {
+	var slug string
+	_ = tx.QueryRowContext(ctx, "SELECT slug FROM panels WHERE id = $1", panelID).Scan(&slug)
+	return slug
+}
+
+// Attended is one person's recorded attendance at one meeting.
+type Attended struct {
+	MeetingID int64
+	Title     string
+	StartsAt  time.Time
+	PersonID  int64
+	Name      string
+}
+
+// Attendance lists who attended the panel's recorded meetings that started in [from, to),
+// by meeting then name: what the payments capability reads to pay members for their time.
+func Attendance(ctx context.Context, d *db.DB, panelID int64, from, to time.Time) ([]Attended, error) {
+	rows, err := d.Read.QueryContext(ctx, `SELECT m.id, m.title, m.starts_at, p.id, p.display_name
+		FROM panel_attendance a JOIN panel_meetings m ON m.id = a.meeting_id JOIN people p ON p.id = a.person_id
+		WHERE m.panel_id = $1 AND m.recorded_at IS NOT NULL AND m.starts_at >= $2 AND m.starts_at < $3
+		ORDER BY m.starts_at, m.id, lower(p.display_name), p.id`, panelID, utc(from), utc(to))
+	if err != nil {
+		return nil, fmt.Errorf("list attendance: %w", err)
+	}
+	defer rows.Close()
+	var out []Attended
+	for rows.Next() {
+		var a Attended
+		if err := rows.Scan(&a.MeetingID, &a.Title, &a.StartsAt, &a.PersonID, &a.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
