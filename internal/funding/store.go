@@ -285,20 +285,11 @@ func ListProgrammes(ctx context.Context, d *db.DB, drafts bool) ([]Programme, er
 	if !drafts {
 		q += " WHERE published_at IS NOT NULL"
 	}
-	rows, err := d.Read.QueryContext(ctx, q+" ORDER BY closes_at DESC, id DESC")
+	out, err := db.Collect(ctx, d.Read, scanProgramme, q+" ORDER BY closes_at DESC, id DESC")
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Programme
-	for rows.Next() {
-		p, err := scanProgramme(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ---- bids ----

@@ -143,20 +143,11 @@ func scanOpp(s interface{ Scan(...any) error }) (Opportunity, error) {
 
 // ListOpportunities lists the opportunities open at now, closing soonest first.
 func ListOpportunities(ctx context.Context, d *db.DB, now time.Time) ([]Opportunity, error) {
-	rows, err := d.Read.QueryContext(ctx, `SELECT `+oppColumns+` WHERE o.closes_at > $1 ORDER BY o.closes_at, o.id`, utc(now))
+	out, err := db.Collect(ctx, d.Read, scanOpp, `SELECT `+oppColumns+` WHERE o.closes_at > $1 ORDER BY o.closes_at, o.id`, utc(now))
 	if err != nil {
 		return nil, fmt.Errorf("list opportunities: %w", err)
 	}
-	defer rows.Close()
-	var out []Opportunity
-	for rows.Next() {
-		o, err := scanOpp(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GetOpportunity reads one opportunity.

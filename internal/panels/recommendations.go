@@ -322,20 +322,11 @@ func ListRecommendations(ctx context.Context, d *db.DB, f Filter, now time.Time)
 		limit = 500
 	}
 	q += fmt.Sprintf(" ORDER BY COALESCE(r.sent_at, r.drafted_at) DESC, r.id DESC LIMIT %d OFFSET %d", limit, max(0, f.Offset))
-	rows, err := d.Read.QueryContext(ctx, q, args...)
+	out, err := db.Collect(ctx, d.Read, scanRec, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list recommendations: %w", err)
 	}
-	defer rows.Close()
-	var out []Recommendation
-	for rows.Next() {
-		r, err := scanRec(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Respond records a panel member's consent response. The caller has checked the person is a

@@ -84,20 +84,11 @@ func scanPanel(s interface{ Scan(...any) error }) (Panel, error) {
 
 // ListPanels lists the regional panels by region, then the local ones by name.
 func ListPanels(ctx context.Context, d *db.DB) ([]Panel, error) {
-	rows, err := d.Read.QueryContext(ctx, `SELECT `+panelColumns+` ORDER BY p.kind DESC, p.name`)
+	out, err := db.Collect(ctx, d.Read, scanPanel, `SELECT `+panelColumns+` ORDER BY p.kind DESC, p.name`)
 	if err != nil {
 		return nil, fmt.Errorf("list panels: %w", err)
 	}
-	defer rows.Close()
-	var out []Panel
-	for rows.Next() {
-		p, err := scanPanel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PanelBySlug finds a panel by its web name.

@@ -10,8 +10,9 @@ type Queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// Scanner is a row being read.
-type Scanner interface{ Scan(dest ...any) error }
+// Scanner is a row being read. It is an alias, so a scan function written against the bare
+// interface also fits Collect.
+type Scanner = interface{ Scan(dest ...any) error }
 
 // Collect runs a query and scans every row with scan, so stores do not repeat the
 // rows.Next/Scan/Close/Err loop.
