@@ -30,6 +30,7 @@ import (
 	"roundtable/internal/demo"
 	"roundtable/internal/directory"
 	"roundtable/internal/insight"
+	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/web"
 )
@@ -121,6 +122,8 @@ var commands = []struct{ name, summary string }{
 	{"import", "import reference data: import authorities FILE, import rough-sleeping FILE"},
 	{"demo", "fill an empty database with demo data"},
 	{"backup", "write a consistent copy of the SQLite database to FILE"},
+	{"restore", "put a backup FILE in place as the SQLite database (stop the server first)"},
+	{"audit", "check the audit trail: audit verify"},
 	{"version", "print the version"},
 }
 
@@ -224,6 +227,56 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return err
 		}
 		fmt.Fprintf(stdout, "Backed up to %s.\n", fs.Arg(0))
+		return nil
+	case "restore":
+		c.flags(fs, getenv, false)
+		if err := parse(fs, args, "Put a backup made by 'roundtable backup' in place as the SQLite database of the data\ndirectory. Stop the server first. The database already there is kept beside it, renamed.\n\n  roundtable restore FILE"); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usageError{"usage: roundtable restore FILE"}
+		}
+		if c.databaseURL != "" {
+			return errors.New("restore puts back the embedded SQLite database; for PostgreSQL use pg_restore (see the README)")
+		}
+		kept, err := db.Restore(ctx, fs.Arg(0), c.dataDir)
+		if err != nil {
+			return err
+		}
+		if kept != "" {
+			fmt.Fprintf(stdout, "The database that was there is kept as %s.\n", kept)
+		}
+		d, err := c.open(ctx, c.logger(stderr))
+		if err != nil {
+			return err
+		}
+		d.Close()
+		fmt.Fprintf(stdout, "Restored from %s.\n", fs.Arg(0))
+		return nil
+	case "audit":
+		c.flags(fs, getenv, false)
+		if err := parse(fs, args, "Check the audit trail.\n\n  roundtable audit verify   recompute every record's hash and report any record edited or removed"); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 || fs.Arg(0) != "verify" {
+			return usageError{"usage: roundtable audit verify"}
+		}
+		d, err := c.open(ctx, c.logger(stderr))
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		n, problems, err := audit.Verify(ctx, d)
+		if err != nil {
+			return err
+		}
+		for _, p := range problems {
+			fmt.Fprintln(stdout, p.String())
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("the audit trail has %d problems in %d records: it was changed outside Roundtable", len(problems), n)
+		}
+		fmt.Fprintf(stdout, "The audit trail is intact: %d records checked.\n", n)
 		return nil
 	case "version":
 		if err := parse(fs, args, "Print the version."); err != nil {
