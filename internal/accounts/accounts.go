@@ -141,18 +141,6 @@ func (s *Service) startSession(w http.ResponseWriter, r *http.Request, personID 
 	return nil
 }
 
-// showMistakes shows a form page again, with status 422, when err is a mistake the person can
-// fix (the form's error summary lists it); any other error is returned as it is. form points
-// at the view's Page.Form.
-func (s *Service) showMistakes(w http.ResponseWriter, r *http.Request, page string, view any, form *web.Form, submitted web.Form, err error) error {
-	withErr, ok := submitted.WithError(err)
-	if !ok {
-		return err
-	}
-	*form = withErr
-	return s.render.Render(w, r, http.StatusUnprocessableEntity, page, view)
-}
-
 // clientAddress is the address throttling counts failures against.
 func clientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -37,7 +37,7 @@ func (s *Service) setName(w http.ResponseWriter, r *http.Request) error {
 	f := web.NewForm(r)
 	if err := SetDisplayName(r.Context(), s.db, auth.From(r.Context()).PersonID, f.Get("display_name")); err != nil {
 		v := &NameView{Page: web.Page{Title: "Change your name", Back: "/account"}}
-		return s.showMistakes(w, r, "accounts/name", v, &v.Form, f, err)
+		return s.render.Mistakes(w, r, "accounts/name", v, f, err)
 	}
 	web.SetFlash(w, "Your name is changed.")
 	return web.Redirect(w, r, "/account")
@@ -64,7 +64,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		v := &PasswordView{Page: web.Page{Title: "Change your password or passphrase", Back: "/account"}}
-		return s.showMistakes(w, r, "accounts/password", v, &v.Form, f, err)
+		return s.render.Mistakes(w, r, "accounts/password", v, f, err)
 	}
 	web.SetFlash(w, "Your password or passphrase is changed. You have been signed out everywhere else.")
 	return web.Redirect(w, r, "/account")

@@ -188,7 +188,7 @@ func (s *Service) createPerson(w http.ResponseWriter, r *http.Request) error {
 		if verr != nil {
 			return verr
 		}
-		return s.showMistakes(w, r, "accounts/person-new", v, &v.Form, f, err)
+		return s.render.Mistakes(w, r, "accounts/person-new", v, f, err)
 	}
 	p, err := GetPerson(r.Context(), s.db, Everyone, id)
 	if err != nil {

@@ -31,7 +31,7 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request) error {
 		personID, err = Authenticate(r.Context(), s.db, f.Get("login"), f.Get("password"), clientAddress(r), s.opt.Now())
 	}
 	if err != nil {
-		return s.showMistakes(w, r, "accounts/sign-in", v, &v.Form, f, err)
+		return s.render.Mistakes(w, r, "accounts/sign-in", v, f, err)
 	}
 	if err := s.startSession(w, r, personID); err != nil {
 		return err
@@ -69,7 +69,7 @@ func (s *Service) codeForm(w http.ResponseWriter, r *http.Request) error {
 // codeFormWithError shows the code page again, saying what was wrong.
 func (s *Service) codeFormWithError(w http.ResponseWriter, r *http.Request, f web.Form, err error) error {
 	v := &CodeView{Page: web.Page{Title: "Use your sign-in code"}}
-	return s.showMistakes(w, r, "accounts/code", v, &v.Form, f, err)
+	return s.render.Mistakes(w, r, "accounts/code", v, f, err)
 }
 
 func (s *Service) checkCode(w http.ResponseWriter, r *http.Request) error {
@@ -106,7 +106,7 @@ func (s *Service) redeemCode(w http.ResponseWriter, r *http.Request) error {
 			return s.codeFormWithError(w, r, web.Form{}, err)
 		}
 		v := &PassphraseView{Page: web.Page{Title: "Choose your passphrase"}, Code: auth.NormaliseSignInCode(f.Get("code")), Holder: holder}
-		return s.showMistakes(w, r, "accounts/passphrase", v, &v.Form, f, err)
+		return s.render.Mistakes(w, r, "accounts/passphrase", v, f, err)
 	}
 	if err := s.startSession(w, r, personID); err != nil {
 		return err
