@@ -614,10 +614,10 @@ func (h *Handlers) sectionView(r *http.Request, f web.Form) (*SectionView, error
 		return nil, errs.New(errs.NotFound, "No such bid.")
 	}
 	if v.Bid.Submitted() {
-		return nil, errs.New(errs.Conflict, "This bid was submitted at %s, so it can no longer be changed.", londonTime(v.Bid.SubmittedAt))
+		return nil, errs.New(errs.Conflict, "This bid was submitted at %s, so it can no longer be changed.", web.FormatDeadline(v.Bid.SubmittedAt))
 	}
 	if v.Closed {
-		return nil, errs.New(errs.Conflict, "The deadline for this programme was %s. The bid can no longer be changed.", londonTime(v.Programme.ClosesAt))
+		return nil, errs.New(errs.Conflict, "The deadline for this programme was %s. The bid can no longer be changed.", web.FormatDeadline(v.Programme.ClosesAt))
 	}
 	key := r.PathValue("section")
 	var sec Section
@@ -1050,26 +1050,3 @@ func (h *Handlers) respond(w http.ResponseWriter, r *http.Request, rd *web.Rende
 	return web.Redirect(w, r, fmt.Sprintf("/funding/log/%d#contribution-%d", aid, cid))
 }
 
-// DateField is a GOV.UK date input with an optional time.
-type DateField struct {
-	Name, Label, Hint, Error string
-	Day, Month, Year, Time   string
-	NoTime                   bool
-}
-
-func dateField(f web.Form, name, label, hint string) DateField {
-	return DateField{Name: name, Label: label, Hint: hint, Error: f.Error(name), Day: f.Get(name + "-day"),
-		Month: f.Get(name + "-month"), Year: f.Get(name + "-year"), Time: f.Get(name + "-time")}
-}
-
-// Date is the date input called name.
-func (v *ProgrammeFormView) Date(name, label, hint string) DateField {
-	return dateField(v.Form, name, label, hint)
-}
-
-// Date is the date input called name, without a time.
-func (v *ActivityFormView) Date(name, label, hint string) DateField {
-	d := dateField(v.Form, name, label, hint)
-	d.NoTime = true
-	return d
-}

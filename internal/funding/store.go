@@ -335,9 +335,9 @@ func StartBid(ctx context.Context, d *db.DB, by *auth.Identity, programmeID, cou
 		}
 		if !p.Open(now) {
 			if p.Closed(now) {
-				return errs.New(errs.Conflict, "This programme closed at %s. You can no longer start a bid.", londonTime(p.ClosesAt))
+				return errs.New(errs.Conflict, "This programme closed at %s. You can no longer start a bid.", web.FormatDeadline(p.ClosesAt))
 			}
-			return errs.New(errs.Conflict, "This programme opens at %s. You can start a bid then.", londonTime(p.OpensAt))
+			return errs.New(errs.Conflict, "This programme opens at %s. You can start a bid then.", web.FormatDeadline(p.OpensAt))
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO funding_bids (programme_id, council_id, created_at, updated_at)
 			VALUES ($1, $2, $3, $3) RETURNING id`, programmeID, councilID, utc(now)).Scan(&id); err != nil {
@@ -348,17 +348,6 @@ func StartBid(ctx context.Context, d *db.DB, by *auth.Identity, programmeID, cou
 			Subject: fmt.Sprintf("bid:%d", id), Scope: fmt.Sprintf("council:%d", councilID), At: now})
 	})
 	return id, err
-}
-
-func londonTime(t time.Time) string {
-	l := t.In(london)
-	clock := l.Format("3:04pm")
-	if l.Hour() == 0 && l.Minute() == 0 {
-		clock = "midnight"
-	} else if l.Hour() == 12 && l.Minute() == 0 {
-		clock = "midday"
-	}
-	return clock + " on " + l.Format("Monday 2 January 2006")
 }
 
 // GetBid returns a bid with its amounts and linked activities. The caller decides who may
@@ -505,10 +494,10 @@ func editable(ctx context.Context, tx *sql.Tx, bidID, councilID int64, now time.
 		return b, p, err
 	}
 	if b.Submitted() {
-		return b, p, errs.New(errs.Conflict, "This bid was submitted at %s, so it can no longer be changed.", londonTime(b.SubmittedAt))
+		return b, p, errs.New(errs.Conflict, "This bid was submitted at %s, so it can no longer be changed.", web.FormatDeadline(b.SubmittedAt))
 	}
 	if p.Closed(now) {
-		return b, p, errs.New(errs.Conflict, "The deadline for this programme was %s. The bid can no longer be changed.", londonTime(p.ClosesAt))
+		return b, p, errs.New(errs.Conflict, "The deadline for this programme was %s. The bid can no longer be changed.", web.FormatDeadline(p.ClosesAt))
 	}
 	return b, p, nil
 }

@@ -100,3 +100,23 @@ type Option struct {
 func newField(f Form, name, label string) Field {
 	return Field{Name: name, Label: label, Value: f.Get(name), Error: f.Error(name), Type: "text"}
 }
+
+// DateField describes a GOV.UK date input (day, month, year, and a 24-hour time unless
+// NoTime) for the "date-input" partial. Its parts are posted as NAME-day, NAME-month,
+// NAME-year and NAME-time.
+type DateField struct {
+	Name, Label, Hint, Error string
+	Day, Month, Year, Time   string
+	NoTime                   bool
+}
+
+func newDateTimeField(f Form, name, label, hint string) DateField {
+	return DateField{Name: name, Label: label, Hint: hint, Error: f.Error(name), Day: f.Get(name + "-day"),
+		Month: f.Get(name + "-month"), Year: f.Get(name + "-year"), Time: f.Get(name + "-time")}
+}
+
+func newDateField(f Form, name, label, hint string) DateField {
+	d := newDateTimeField(f, name, label, hint)
+	d.NoTime = true
+	return d
+}

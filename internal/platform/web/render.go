@@ -182,16 +182,18 @@ func (rd *Renderer) funcs() template.FuncMap {
 			}
 			return m, nil
 		},
-		"field":        newField,
-		"hint":         func(h string, f Field) Field { f.Hint = h; return f },
-		"inputType":    func(t string, f Field) Field { f.Type = t; return f },
-		"autocomplete": func(a string, f Field) Field { f.Autocomplete = a; return f },
-		"width":        func(c string, f Field) Field { f.Width = c; return f },
-		"options":      func(o []Option, f Field) Field { f.Options = o; return f },
-		"date":         func(t time.Time) string { return t.In(London).Format("2 January 2006") },
-		"datetime":     func(t time.Time) string { return FormatDateTime(t) },
-		"isoTime":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"number":       FormatNumber,
+		"field":         newField,
+		"dateField":     newDateField,
+		"dateTimeField": newDateTimeField,
+		"hint":          func(h string, f Field) Field { f.Hint = h; return f },
+		"inputType":     func(t string, f Field) Field { f.Type = t; return f },
+		"autocomplete":  func(a string, f Field) Field { f.Autocomplete = a; return f },
+		"width":         func(c string, f Field) Field { f.Width = c; return f },
+		"options":       func(o []Option, f Field) Field { f.Options = o; return f },
+		"date":          func(t time.Time) string { return t.In(London).Format("2 January 2006") },
+		"datetime":      func(t time.Time) string { return FormatDateTime(t) },
+		"isoTime":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"number":        FormatNumber,
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one
@@ -214,20 +216,29 @@ func (rd *Renderer) funcs() template.FuncMap {
 	}
 }
 
-// FormatDateTime shows an instant the GOV.UK way, in London time: "3:30pm on 20 August 2020".
+// FormatDateTime shows an instant the GOV.UK way, in London time: "3:30pm on 20 August 2020",
+// "11am on ...", "midnight on ...".
 func FormatDateTime(t time.Time) string {
+	return clock(t) + " on " + t.In(London).Format("2 January 2006")
+}
+
+// FormatDeadline is FormatDateTime with the day of the week, as deadlines are written:
+// "11:59pm on Thursday 20 August 2020".
+func FormatDeadline(t time.Time) string {
+	return clock(t) + " on " + t.In(London).Format("Monday 2 January 2006")
+}
+
+func clock(t time.Time) string {
 	l := t.In(London)
-	clock := l.Format("3:04pm")
-	if l.Minute() == 0 {
-		clock = l.Format("3pm")
-	}
 	switch {
 	case l.Hour() == 0 && l.Minute() == 0:
-		clock = "midnight"
+		return "midnight"
 	case l.Hour() == 12 && l.Minute() == 0:
-		clock = "midday"
+		return "midday"
+	case l.Minute() == 0:
+		return l.Format("3pm")
 	}
-	return clock + " on " + l.Format("2 January 2006")
+	return l.Format("3:04pm")
 }
 
 // FormatNumber writes an integer with thousands separators: 4751 -> "4,751".

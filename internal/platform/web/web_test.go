@@ -297,3 +297,12 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestDeadlineNamesTheDay(t *testing.T) {
+	if got := web.FormatDeadline(time.Date(2020, 8, 20, 22, 59, 0, 0, time.UTC)); got != "11:59pm on Thursday 20 August 2020" {
+		t.Errorf("FormatDeadline = %q", got)
+	}
+	if got := web.FormatDateTime(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)); got != "10am on 1 July 2026" {
+		t.Errorf("FormatDateTime on the hour in BST = %q", got)
+	}
+}
