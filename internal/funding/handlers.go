@@ -1049,4 +1049,3 @@ func (h *Handlers) respond(w http.ResponseWriter, r *http.Request, rd *web.Rende
 	web.SetFlash(w, "Your answer is saved. The person will see it when the bid is shared.")
 	return web.Redirect(w, r, fmt.Sprintf("/funding/log/%d#contribution-%d", aid, cid))
 }
-
