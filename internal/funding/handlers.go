@@ -72,6 +72,18 @@ func pathID(r *http.Request, name string) (int64, error) {
 
 // councilOf returns the council the signed-in officer works for; NotFound when they work for
 // none.
+// logForm reads what every change to an activity in the co-production log starts from: the
+// posted form, the officer's council and the activity named in the path.
+func (h *Handlers) logForm(r *http.Request) (web.Form, directory.Organisation, int64, error) {
+	f := web.NewForm(r)
+	c, err := h.councilOf(r.Context(), auth.From(r.Context()))
+	if err != nil {
+		return f, c, 0, err
+	}
+	aid, err := pathID(r, "id")
+	return f, c, aid, err
+}
+
 func (h *Handlers) councilOf(ctx context.Context, id *auth.Identity) (directory.Organisation, error) {
 	for _, orgID := range id.OrganisationsFor(auth.CouncilOfficer) {
 		o, err := directory.OrganisationByID(ctx, h.db, orgID)
@@ -959,12 +971,7 @@ func (h *Handlers) activityFailed(w http.ResponseWriter, r *http.Request, rd *we
 
 func (h *Handlers) addParticipant(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	ctx := r.Context()
-	f := web.NewForm(r)
-	c, err := h.councilOf(ctx, auth.From(ctx))
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(r, "id")
+	f, c, aid, err := h.logForm(r)
 	if err != nil {
 		return err
 	}
@@ -993,12 +1000,7 @@ func (h *Handlers) addParticipant(w http.ResponseWriter, r *http.Request, rd *we
 
 func (h *Handlers) addContribution(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	ctx := r.Context()
-	f := web.NewForm(r)
-	c, err := h.councilOf(ctx, auth.From(ctx))
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(r, "id")
+	f, c, aid, err := h.logForm(r)
 	if err != nil {
 		return err
 	}
@@ -1017,12 +1019,7 @@ func (h *Handlers) addContribution(w http.ResponseWriter, r *http.Request, rd *w
 
 func (h *Handlers) respond(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	ctx := r.Context()
-	f := web.NewForm(r)
-	c, err := h.councilOf(ctx, auth.From(ctx))
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(r, "id")
+	f, c, aid, err := h.logForm(r)
 	if err != nil {
 		return err
 	}

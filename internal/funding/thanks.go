@@ -182,12 +182,7 @@ func (h *Handlers) groupOptions(ctx context.Context, c directory.Organisation) (
 
 func (h *Handlers) addGroup(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	ctx := r.Context()
-	f := web.NewForm(r)
-	c, err := h.councilOf(ctx, auth.From(ctx))
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(r, "id")
+	f, c, aid, err := h.logForm(r)
 	if err != nil {
 		return err
 	}
