@@ -12,14 +12,17 @@ import (
 	"roundtable/internal/accounts"
 	"roundtable/internal/consent"
 	"roundtable/internal/directory"
+	"roundtable/internal/evaluation"
 	"roundtable/internal/funding"
 	"roundtable/internal/insight"
 	"roundtable/internal/panels"
+	"roundtable/internal/payments"
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/web"
 	"roundtable/internal/site"
+	"roundtable/internal/standards"
 )
 
 // Migrations lists every migration in the order they run: a capability's tables come after
@@ -27,7 +30,8 @@ import (
 func Migrations() []db.Migration {
 	var all []db.Migration
 	for _, ms := range [][]db.Migration{audit.Migrations, directory.Migrations, accounts.Migrations,
-		funding.Migrations, consent.Migrations, panels.Migrations, insight.Migrations} {
+		funding.Migrations, consent.Migrations, panels.Migrations, insight.Migrations,
+		standards.Migrations, payments.Migrations, evaluation.Migrations} {
 		all = append(all, ms...)
 	}
 	return all
@@ -79,10 +83,14 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	fund := funding.New(d, funding.Options(capOpt))
 	pan := panels.New(d, panels.Options(capOpt))
 	ins := insight.New(d, insight.Options(capOpt))
+	std := standards.New(d, standards.Options(capOpt))
+	pay := payments.New(d, payments.Options(capOpt))
+	eva := evaluation.New(d, evaluation.Options(capOpt))
 
 	render, err := web.NewRenderer(assets, navigation, cfg.Log,
 		site.Templates, directory.Templates, accounts.Templates,
-		funding.Templates, panels.Templates, insight.Templates)
+		funding.Templates, panels.Templates, insight.Templates,
+		standards.Templates, payments.Templates, evaluation.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +118,9 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	fund.Register(rt)
 	pan.Register(rt)
 	ins.Register(rt)
+	std.Register(rt)
+	pay.Register(rt)
+	eva.Register(rt)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

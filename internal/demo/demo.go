@@ -11,12 +11,15 @@ import (
 
 	"roundtable/internal/accounts"
 	"roundtable/internal/directory"
+	"roundtable/internal/evaluation"
 	"roundtable/internal/funding"
 	"roundtable/internal/insight"
 	"roundtable/internal/panels"
+	"roundtable/internal/payments"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/site"
+	"roundtable/internal/standards"
 )
 
 // Options say where the reference data is.
@@ -149,7 +152,8 @@ func Load(ctx context.Context, d *db.DB, opt Options) (loaded bool, err error) {
 	for _, c := range []struct {
 		name string
 		load func(context.Context, *db.DB, time.Time) error
-	}{{"funding", funding.LoadDemo}, {"panels", panels.LoadDemo}, {"insight", insight.LoadDemo}} {
+	}{{"funding", funding.LoadDemo}, {"panels", panels.LoadDemo}, {"insight", insight.LoadDemo},
+		{"standards", standards.LoadDemo}, {"payments", payments.LoadDemo}, {"evaluation", evaluation.LoadDemo}} {
 		if err := c.load(ctx, d, now); err != nil {
 			return false, fmt.Errorf("%s demo data: %w", c.name, err)
 		}

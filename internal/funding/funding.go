@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"roundtable/internal/directory"
+	"roundtable/internal/ladder"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/web"
 )
@@ -61,18 +62,14 @@ type Level struct {
 	Description string
 }
 
-// Ladder is the ladder of co-production (Think Local Act Personal and the National
-// Co-production Advisory Group), from "doing to" through "doing for" to "doing with". A new
-// programme's rubric starts from it.
-var Ladder = []Level{
-	{0, "Coercion", "People attend but have no say. Decisions were made before they came."},
-	{1, "Educating", "People are told about the proposal so that they understand it. Nothing changes because of them."},
-	{2, "Informing", "People are told what will happen and why. They are not asked what they think."},
-	{3, "Consultation", "People are asked what they think, but they do not know whether it made any difference."},
-	{4, "Engagement", "People are asked more widely and their views change some parts of the proposal."},
-	{5, "Co-design", "People help design the proposal, and some of their ideas are put into practice."},
-	{6, "Co-production", "People with lived experience, the council and partners share power over the whole proposal and the support that follows, from start to finish."},
-}
+// Ladder is the ladder of co-production; a new programme's rubric starts from it.
+var Ladder = func() []Level {
+	var out []Level
+	for _, l := range ladder.Levels {
+		out = append(out, Level{Score: int(l), Name: l.Name(), Description: l.Description()})
+	}
+	return out
+}()
 
 // Programme is a funding programme.
 type Programme struct {
