@@ -4,7 +4,6 @@
 package standards
 
 import (
-	"context"
 	"embed"
 	"log/slog"
 	"time"
@@ -18,9 +17,6 @@ var templates embed.FS
 
 // Templates are the standards pages.
 var Templates = web.TemplateSet{Name: "standards", FS: web.Sub(templates, "templates")}
-
-// Migrations create the standards tables.
-var Migrations = []db.Migration{}
 
 // Options configure the handlers.
 type Options struct {
@@ -44,9 +40,3 @@ func New(d *db.DB, opt Options) *Handlers {
 	}
 	return &Handlers{db: d, opt: opt}
 }
-
-// Register adds the standards routes.
-func (h *Handlers) Register(rt *web.Router) {}
-
-// LoadDemo adds the demonstration data.
-func LoadDemo(ctx context.Context, d *db.DB, now time.Time) error { return nil }
