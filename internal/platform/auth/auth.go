@@ -19,10 +19,11 @@ const (
 	Funder         Role = "funder"          // the national funder
 	Assessor       Role = "assessor"        // an independent assessor
 	Admin          Role = "admin"           // runs the platform
+	Finance        Role = "finance"         // pays people for their time from an organisation's budget
 )
 
 // Roles lists every role in the order pages show them.
-var Roles = []Role{Member, Facilitator, CouncilOfficer, Partner, Funder, Assessor, Admin}
+var Roles = []Role{Member, Facilitator, CouncilOfficer, Partner, Funder, Assessor, Admin, Finance}
 
 // Label is the role's name in plain English.
 func (r Role) Label() string {
@@ -41,6 +42,8 @@ func (r Role) Label() string {
 		return "Independent assessor"
 	case Admin:
 		return "Administrator"
+	case Finance:
+		return "Finance"
 	}
 	return string(r)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -32,10 +33,15 @@ func SecurityHeaders(tls bool) func(http.Handler) http.Handler {
 	}
 }
 
-// LimitBody caps what a request may send.
-func LimitBody(maxBytes int64) func(http.Handler) http.Handler {
+// LimitBody caps what a request may send: maxBytes, or multipartBytes for a multipart form
+// (an upload, such as a photo of a receipt), which needs more.
+func LimitBody(maxBytes, multipartBytes int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			maxBytes := maxBytes
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
+				maxBytes = max(maxBytes, multipartBytes)
+			}
 			if r.ContentLength > maxBytes {
 				http.Error(w, "Request too large", http.StatusRequestEntityTooLarge)
 				return

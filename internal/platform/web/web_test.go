@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -60,6 +61,14 @@ func newTestApp(t *testing.T) (http.Handler, *bytes.Buffer) {
 		web.SetFlash(w, "Saved")
 		return web.Redirect(w, r, "/things/saved")
 	})
+	rt.Handle("POST /upload", web.Public, func(w http.ResponseWriter, r *http.Request) error {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "read %d bytes", len(b))
+		return err
+	})
 	rt.Handle("GET /admin", web.Roles(auth.Admin), func(w http.ResponseWriter, r *http.Request) error {
 		_, err := io.WriteString(w, "admin page")
 		return err
@@ -77,7 +86,7 @@ func newTestApp(t *testing.T) (http.Handler, *bytes.Buffer) {
 		web.LogRequests(log, func(w http.ResponseWriter, r *http.Request, ref string) {
 			http.Error(w, "Sorry. Reference: "+ref, http.StatusInternalServerError)
 		}),
-		web.SecurityHeaders(false), web.Compress, web.LimitBody(1024),
+		web.SecurityHeaders(false), web.Compress, web.LimitBody(1024, 8192),
 		func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Header.Get("X-Test-Role") != "" {
@@ -304,5 +313,42 @@ func TestDeadlineNamesTheDay(t *testing.T) {
 	}
 	if got := web.FormatDateTime(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)); got != "10am on 1 July 2026" {
 		t.Errorf("FormatDateTime on the hour in BST = %q", got)
+	}
+}
+
+// TestLimitBodyAllowsMoreForUploads: a multipart form (an upload) may be larger than other
+// posts, up to its own limit, whether the length is declared or the body is streamed.
+func TestLimitBodyAllowsMoreForUploads(t *testing.T) {
+	h, _ := newTestApp(t)
+	multipart := map[string]string{"Content-Type": "multipart/form-data; boundary=x"}
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	for _, c := range []struct {
+		name   string
+		header map[string]string
+		size   int
+		stream bool
+		status int
+	}{
+		{"small form", form, 1000, false, http.StatusOK},
+		{"form over its limit", form, 2000, false, http.StatusRequestEntityTooLarge},
+		{"form over its limit, streamed", form, 2000, true, http.StatusRequestEntityTooLarge},
+		{"upload over the form limit", multipart, 6000, false, http.StatusOK},
+		{"upload over the form limit, streamed", multipart, 6000, true, http.StatusOK},
+		{"upload over its limit", multipart, 9000, false, http.StatusRequestEntityTooLarge},
+		{"upload over its limit, streamed", multipart, 9000, true, http.StatusRequestEntityTooLarge},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var body io.Reader = strings.NewReader(strings.Repeat("a", c.size))
+			if c.stream {
+				body = io.MultiReader(body) // hides the length, so only the reader's limit applies
+			}
+			w := do(h, "POST", "/upload", body, c.header)
+			if w.Code != c.status {
+				t.Fatalf("status %d, want %d", w.Code, c.status)
+			}
+			if c.status == http.StatusOK && !strings.Contains(w.Body.String(), fmt.Sprintf("read %d bytes", c.size)) {
+				t.Fatalf("body %q", w.Body.String())
+			}
+		})
 	}
 }
