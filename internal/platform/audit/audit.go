@@ -50,6 +50,20 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, '');
 `,
+}, {
+	Component: "audit", Version: 2, Name: "redactable records",
+	// Records of version 2 hash a digest of the actor's name and of the before and after
+	// values, not the text itself, so that erasing a person can blank those fields while
+	// keeping each field's digest: the chain still verifies, and nothing can be changed
+	// unseen, only removed (see Redact).
+	SQL: `
+ALTER TABLE audit_log ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_log ADD COLUMN redacted_at {{time}};
+ALTER TABLE audit_log ADD COLUMN actor_name_digest TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN before_digest TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN after_digest TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_log_action ON audit_log(action, id);
+`,
 }}
 
 // Entry is one thing that happened.
@@ -102,7 +116,7 @@ func Record(ctx context.Context, tx *sql.Tx, e Entry) error {
 	if err := tx.QueryRowContext(ctx, "UPDATE audit_head SET last_id = last_id WHERE id = 1 RETURNING last_hash").Scan(&prev); err != nil {
 		return fmt.Errorf("audit: lock head: %w", err)
 	}
-	r := row{At: e.At, ActorID: e.ActorID, ActorName: e.ActorName, Action: e.Action, Subject: e.Subject,
+	r := row{Version: currentVersion, At: e.At, ActorID: e.ActorID, ActorName: e.ActorName, Action: e.Action, Subject: e.Subject,
 		Scope: e.Scope, Before: before, After: after, PrevHash: prev}
 	r.Hash = r.computeHash()
 	var actor any
@@ -110,9 +124,9 @@ func Record(ctx context.Context, tx *sql.Tx, e Entry) error {
 		actor = e.ActorID
 	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, subject, scope, before_json, after_json, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		r.At, actor, r.ActorName, r.Action, r.Subject, r.Scope, r.Before, r.After, r.PrevHash, r.Hash).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, subject, scope, before_json, after_json, prev_hash, hash, hash_version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		r.At, actor, r.ActorName, r.Action, r.Subject, r.Scope, r.Before, r.After, r.PrevHash, r.Hash, r.Version).Scan(&id); err != nil {
 		return fmt.Errorf("audit: append: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1", id, r.Hash); err != nil {
@@ -134,6 +148,7 @@ func marshal(v any) (string, error) {
 
 type row struct {
 	ID        int64
+	Version   int
 	At        time.Time
 	ActorID   int64
 	ActorName string
@@ -144,13 +159,40 @@ type row struct {
 	After     string
 	PrevHash  string
 	Hash      string
+	// Redacted is set when a person's erasure blanked fields; the digests are of the
+	// fields as written, kept only for the fields blanked.
+	Redacted                                   bool
+	ActorNameDigest, BeforeDigest, AfterDigest string
+}
+
+// currentVersion is the hash version Record writes; version 1 records (written before
+// redaction existed) hash the text itself and cannot be redacted.
+const currentVersion = 2
+
+// digest is a field's SHA-256 in hex.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// fieldDigest is what a version 2 hash covers for a field: the kept digest when the field was
+// blanked by a redaction, otherwise the digest of its text.
+func fieldDigest(text, kept string) string {
+	if kept != "" {
+		return kept
+	}
+	return digest(text)
 }
 
 // computeHash covers every field but the id (PostgreSQL may skip ids) and the hash itself.
 func (r row) computeHash() string {
 	h := sha256.New()
+	actor, before, after := r.ActorName, r.Before, r.After
+	if r.Version >= 2 {
+		actor, before, after = fieldDigest(r.ActorName, r.ActorNameDigest), fieldDigest(r.Before, r.BeforeDigest), fieldDigest(r.After, r.AfterDigest)
+	}
 	for _, f := range []string{r.PrevHash, r.At.UTC().Format(time.RFC3339Nano), strconv.FormatInt(r.ActorID, 10),
-		r.ActorName, r.Action, r.Subject, r.Scope, r.Before, r.After} {
+		actor, r.Action, r.Subject, r.Scope, before, after} {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
@@ -170,7 +212,8 @@ type Problem struct {
 // record (the newest removed). It returns the number of records checked.
 func Verify(ctx context.Context, d *db.DB) (checked int, problems []Problem, err error) {
 	rows, err := d.Read.QueryContext(ctx, `SELECT id, at, COALESCE(actor_id, 0), actor_name, action, subject, scope,
-		before_json, after_json, prev_hash, hash FROM audit_log ORDER BY id`)
+		before_json, after_json, prev_hash, hash, hash_version, redacted_at IS NOT NULL, actor_name_digest, before_digest, after_digest
+		FROM audit_log ORDER BY id`)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -180,8 +223,11 @@ func Verify(ctx context.Context, d *db.DB) (checked int, problems []Problem, err
 	for rows.Next() {
 		var r row
 		if err := rows.Scan(&r.ID, &r.At, &r.ActorID, &r.ActorName, &r.Action, &r.Subject, &r.Scope,
-			&r.Before, &r.After, &r.PrevHash, &r.Hash); err != nil {
+			&r.Before, &r.After, &r.PrevHash, &r.Hash, &r.Version, &r.Redacted, &r.ActorNameDigest, &r.BeforeDigest, &r.AfterDigest); err != nil {
 			return checked, problems, err
+		}
+		if reason := r.redactionProblem(); reason != "" {
+			problems = append(problems, Problem{r.ID, reason})
 		}
 		checked++
 		if r.PrevHash != prev {
