@@ -148,3 +148,55 @@ func RegionPanels(regions []Series) []template.HTML {
 	}
 	return out
 }
+
+// Bar is one bar of a horizontal bar chart: its length and the words written after it.
+// A missing bar (no figure, or one kept private) draws no bar, only its words.
+type Bar struct {
+	Value   float64
+	Text    string
+	Missing bool
+}
+
+// BarGroup is one row label with a bar for each series.
+type BarGroup struct {
+	Label string
+	Bars  []Bar
+}
+
+// seriesColours tell the series apart; every bar's words name its series too, so colour is
+// never the only difference.
+var seriesColours = []string{barColour, "#4c2c92", "#00703c"}
+
+// HBarChart draws labelled groups of horizontal bars on one scale from 0 to top. Labels sit
+// above their bars, so that long names fit on a phone.
+func HBarChart(id, title, desc string, groups []BarGroup, top float64) template.HTML {
+	const w, textRoom, barH, gap, labelH = 420, 170, 20, 4, 22
+	per := 0
+	for _, g := range groups {
+		per = max(per, len(g.Bars))
+	}
+	h := 8 + len(groups)*(labelH+per*(barH+gap)+10)
+	var s svg
+	s.open(id, w, h, title, desc)
+	if top <= 0 {
+		top = 1
+	}
+	plot := float64(w - textRoom)
+	y := 8.0
+	for _, g := range groups {
+		s.text(0, y+15, "start", 15, true, g.Label)
+		y += labelH
+		for i, b := range g.Bars {
+			bw := 0.0
+			if !b.Missing {
+				bw = min(max(b.Value, 0)/top, 1) * plot
+				fmt.Fprintf(&s.b, `<rect x="0" y="%.1f" width="%.1f" height="%d" fill="%s"/>`, y, bw, barH, seriesColours[i%len(seriesColours)])
+			}
+			s.text(bw+6, y+15, "start", 14, false, b.Text)
+			y += barH + gap
+		}
+		y += 10
+	}
+	s.line(0, 8, 0, y-10, textColour)
+	return s.close()
+}

@@ -31,6 +31,7 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /data/rough-sleeping.json", web.Public, h.openJSON)
 	rt.Handle("GET /councils/{code}/rough-sleeping", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.council(w, r, rd) })
 	rt.Handle("GET /councils/{code}/rough-sleeping.csv", web.Public, h.councilCSV)
+	h.registerDashboard(rt)
 }
 
 // Credits are the source and licence every page of figures states.
