@@ -1,0 +1,224 @@
+// Command bench measures Roundtable's main pages on the national-scale dataset with Debian's
+// hey (apt-get install -y hey). It generates the dataset once into a cached data folder (or a
+// PostgreSQL database of its own), starts the server on it, then runs hey against one page at
+// a time and prints p50, p99 and requests per second for each.
+//
+//	go run ./tools/bench --bin bin/roundtable --data bench-data/sqlite
+//	go run ./tools/bench --bin bin/roundtable --data bench-data/postgres --database-url postgres://.../roundtable_bench
+//
+// The dataset is reused while the marker file beside it names the same generation; delete the
+// data folder (or the marker) to generate it again.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"roundtable/internal/platform/db"
+	"roundtable/tools/internal/loadtest"
+)
+
+// generation names the dataset the cache holds; change it when the generator changes.
+const generation = "national-2"
+
+func main() {
+	bin := flag.String("bin", "bin/roundtable", "the roundtable binary to run")
+	authorities := flag.String("authorities", "../shared/data/uk_local_authorities.csv", "the council register")
+	data := flag.String("data", "bench-data/sqlite", "where the SQLite dataset is cached, or where the PostgreSQL marker is kept")
+	dbURL := flag.String("database-url", "", "a PostgreSQL database for the dataset instead of SQLite; it is dropped and created again when the cache is stale")
+	factor := flag.Float64("factor", 1, "a fraction of the national sizes")
+	clients := flag.Int("clients", 8, "concurrent clients on each page")
+	duration := flag.Duration("duration", 8*time.Second, "how long each page is measured")
+	flag.Parse()
+	if err := loadtest.NeedHey(); err != nil {
+		fail("%v", err)
+	}
+	if err := os.MkdirAll(*data, 0o750); err != nil {
+		fail("%v", err)
+	}
+	where := "SQLite in " + *data
+	if *dbURL != "" {
+		where = "PostgreSQL"
+	}
+	marker := filepath.Join(*data, "dataset")
+	want := strings.TrimSpace(fmt.Sprintf("%s factor %g %s", generation, *factor, *dbURL))
+	if got, _ := os.ReadFile(marker); strings.TrimSpace(string(got)) != want {
+		// No marker while generating, so that a generation cut short is never taken for a
+		// whole one.
+		_ = os.Remove(marker)
+		generate(*bin, *authorities, *data, *dbURL, *factor)
+		if err := os.WriteFile(marker, []byte(want+"\n"), 0o640); err != nil {
+			fail("%v", err)
+		}
+	} else {
+		fmt.Printf("Using the national dataset cached on %s (delete %s to generate it again).\n", where, marker)
+	}
+	s := start(*bin, *data, *dbURL)
+	defer s.Stop()
+	measure(s, newestBid(*data, *dbURL), *clients, *duration, where)
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+// generate makes the dataset afresh: a new SQLite file, or a dropped and re-created database.
+func generate(bin, authorities, data, dbURL string, factor float64) {
+	args := []string{"demo", "--scale", "national", "--factor", strconv.FormatFloat(factor, 'f', -1, 64), "--authorities", authorities}
+	if dbURL == "" {
+		for _, f := range []string{"roundtable.db", "roundtable.db-wal", "roundtable.db-shm"} {
+			_ = os.Remove(filepath.Join(data, f))
+		}
+		args = append(args, "--data", data)
+	} else {
+		recreate(dbURL)
+		args = append(args, "--database-url", dbURL)
+	}
+	fmt.Println("Generating the national dataset (this takes minutes; it is cached for the next run):")
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fail("generate: %v", err)
+	}
+}
+
+// recreate drops and creates the benchmark's PostgreSQL database, connecting to the server's
+// postgres database to do it.
+func recreate(dbURL string) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		fail("--database-url: %v", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if !regexp.MustCompile(`^[a-z_][a-z0-9_]*$`).MatchString(name) || name == "postgres" {
+		fail("--database-url must name a database of its own for the benchmark, such as roundtable_bench, not %q", name)
+	}
+	u.Path = "/postgres"
+	admin, err := sql.Open("pgx", u.String())
+	if err != nil {
+		fail("%v", err)
+	}
+	defer admin.Close()
+	ctx := context.Background()
+	// The name is checked above; identifiers cannot be bound as parameters.
+	for _, q := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			fail("%s: %v", q, err)
+		}
+	}
+}
+
+// newestBid is the id of the newest submitted bid, one of the generated ones.
+func newestBid(data, dbURL string) int64 {
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{URL: dbURL, DataDir: data})
+	if err != nil {
+		fail("%v", err)
+	}
+	defer d.Close()
+	var id int64
+	if err := d.Read.QueryRowContext(ctx, "SELECT max(id) FROM funding_bids WHERE submitted_at IS NOT NULL").Scan(&id); err != nil {
+		fail("find a bid: %v", err)
+	}
+	return id
+}
+
+func start(bin, data, dbURL string) *loadtest.Server {
+	args := []string{"--data", data}
+	if dbURL != "" {
+		args = append(args, "--database-url", dbURL)
+	}
+	s, err := loadtest.Start(bin, args...)
+	if err != nil {
+		fail("%v", err)
+	}
+	return s
+}
+
+func signIn(s *loadtest.Server, login string) string {
+	cookie, err := s.SignIn(login, "roundtable-demo")
+	if err != nil {
+		s.Stop()
+		fail("%v", err)
+	}
+	return cookie
+}
+
+// get answers a page's status, to leave out pages this build does not have.
+func get(s *loadtest.Server, path, cookie string) int {
+	req, _ := http.NewRequest("GET", s.Base+path, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	res, err := loadtest.NoRedirects.Do(req)
+	if err != nil {
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+type page struct{ name, path, cookie string }
+
+func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, where string) {
+	member, funder := signIn(s, "sam"), signIn(s, "funder@roundtable.example")
+	pages := []page{
+		{"home", "/", ""},
+		{"councils", "/councils", ""},
+		{"a council (Luton)", "/councils/E06000032", ""},
+		{"a big council (Birmingham)", "/councils/E08000025", ""},
+		{"panels", "/panels", ""},
+		{"recommendations register", "/recommendations", ""},
+		{"standards", "/standards", ""},
+		{"national data", "/data", ""},
+		{"council rough sleeping", "/councils/E06000032/rough-sleeping", ""},
+		{"national dashboard", "/data/co-production", ""},
+		{"dashboard: each council", "/data/co-production/councils", ""},
+		{"dashboard: outcomes", "/data/co-production/outcomes", ""},
+		{"a panel as a member", "/panels/luton", member},
+		{"funding (funder)", "/funding", funder},
+		{"a bid (funder)", fmt.Sprintf("/funding/bids/%d", bidID), funder},
+	}
+	fmt.Printf("\n== %s: %d clients for %s on each page, one page at a time ==\n", where, clients, d)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "page\tpath\trequests\treq/s\tp50\tp99\tnot 200\t")
+	failed := false
+	for _, p := range pages {
+		if code := get(s, p.path, p.cookie); code != 200 {
+			fmt.Fprintf(tw, "%s\t%s\t\t\t\t\tstatus %d: left out\t\n", p.name, p.path, code)
+			continue
+		}
+		args := []string{"-z", d.String(), "-c", strconv.Itoa(clients), "-disable-redirects", "-t", "30", "-H", "Accept-Encoding: gzip"}
+		if p.cookie != "" {
+			args = append(args, "-H", "Cookie: "+p.cookie)
+		}
+		r, err := loadtest.Hey(append(args, s.Base+p.path)...)
+		if err != nil {
+			s.Stop()
+			fail("%v", err)
+		}
+		bad := r.Requests - r.Statuses[200] + r.TransportErrors
+		failed = failed || bad > 0
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%s\t%s\t%d\t\n", p.name, p.path, r.Requests, r.RPS, loadtest.MS(r.P50), loadtest.MS(r.P99), bad)
+	}
+	tw.Flush()
+	if failed {
+		s.Stop()
+		fail("some requests were not answered 200")
+	}
+}
