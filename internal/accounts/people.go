@@ -469,6 +469,7 @@ func checkNewPassword(v *errs.Validation, field, password string) {
 		fmt.Sprintf("Passphrase must be %d characters or more", MinPasswordLength))
 	v.Check(len(password) <= maxPasswordLength, field,
 		fmt.Sprintf("Passphrase must be %d characters or fewer", maxPasswordLength))
+	v.Check(!IsCommonPassword(password), field, CommonPasswordMessage)
 }
 
 func validEmail(s string) bool {
