@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +35,8 @@ type ListView struct {
 	Regional, Local []Panel
 	// Yours are the panels the signed-in person is in.
 	Yours []Panel
+	// CanStart is true for an administrator, who may start a panel.
+	CanStart bool
 }
 
 func (h *Handlers) list(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -44,7 +45,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 		return err
 	}
 	me := auth.From(r.Context())
-	v := &ListView{Page: web.Page{Title: "Lived-experience panels"}}
+	v := &ListView{Page: web.Page{Title: "Lived-experience panels"}, CanStart: me.Has(auth.Admin)}
 	for _, p := range ps {
 		if p.Insider(me) {
 			v.Yours = append(v.Yours, p)
@@ -367,7 +368,7 @@ func (h *Handlers) recordMeeting(w http.ResponseWriter, r *http.Request, rd *web
 		}
 		rec.Attended = append(rec.Attended, id)
 	}
-	if err := RecordMeeting(r.Context(), h.db, p.ID, mid, rec, me, h.opt.Now()); err != nil {
+	if err := recordMeeting(r.Context(), h.db, p.ID, mid, rec, me, h.opt.Now(), h.opt.OnAttendance); err != nil {
 		if ff, ok := f.WithError(err); ok {
 			return h.meetingPage(w, r, rd, http.StatusUnprocessableEntity, ff)
 		}
@@ -662,9 +663,7 @@ type RegisterView struct {
 	Statuses                []web.Option
 	Region, Council, Status string
 	Filtered                bool
-	// PageNumber is the page shown; PrevPage and NextPage are links, empty for none.
-	PageNumber         int
-	PrevPage, NextPage string
+	Pager                   web.Pager
 }
 
 func (h *Handlers) register(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -715,34 +714,16 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request, rd *web.Rend
 		v.Region = ""
 	}
 	v.Filtered = v.Region != "" || v.Council != "" || v.Status != ""
-	page, _ := strconv.Atoi(q.Get("page"))
-	v.PageNumber = max(1, min(page, 1000))
-	f.Limit, f.Offset = registerPerPage+1, (v.PageNumber-1)*registerPerPage
+	v.Pager = web.PageFrom(r, registerPerPage, "Pages of recommendations")
+	f.Limit, f.Offset = registerPerPage+1, v.Pager.Offset()
 	if v.Recommendations, err = ListRecommendations(ctx, h.db, f, v.Now); err != nil {
 		return err
 	}
-	link := func(n int) string {
-		u := url.Values{}
-		for k, val := range map[string]string{"region": v.Region, "council": v.Council, "status": v.Status} {
-			if val != "" {
-				u.Set(k, val)
-			}
-		}
-		if n > 1 {
-			u.Set("page", strconv.Itoa(n))
-		}
-		if len(u) == 0 {
-			return "/recommendations"
-		}
-		return "/recommendations?" + u.Encode()
-	}
-	if len(v.Recommendations) > registerPerPage {
+	more := len(v.Recommendations) > registerPerPage
+	if more {
 		v.Recommendations = v.Recommendations[:registerPerPage]
-		v.NextPage = link(v.PageNumber + 1)
 	}
-	if v.PageNumber > 1 {
-		v.PrevPage = link(v.PageNumber - 1)
-	}
+	v.Pager.More(r, more)
 	return rd.Render(w, r, http.StatusOK, "panels/register", v)
 }
 

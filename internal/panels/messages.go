@@ -21,6 +21,7 @@ type Message struct {
 	Body      string
 	Link      string
 	CreatedAt time.Time
+	ReadAt    time.Time // zero until the person marks it read
 }
 
 // outgoing is a message queued inside a transaction, to be logged once it commits.
@@ -48,14 +49,11 @@ func notify(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subj
 	return out, nil
 }
 
-// deliver sends queued messages on. Email is not set up in this version, so each message is
-// written to the log; the person always finds it on their messages page.
-func deliver(log *slog.Logger, msgs []outgoing) {
-	if log == nil {
-		log = slog.Default()
-	}
-	for _, m := range msgs {
-		log.Info("message queued", "to_person", m.PersonID, "subject", m.Subject, "delivery", "log: email is not set up")
+// deliver wakes the outbox after a commit, so email goes at once rather than at the next
+// poll (see RunOutbox). The messages are already safe in the outbox; the logger is unused.
+func deliver(_ *slog.Logger, msgs []outgoing) {
+	if len(msgs) > 0 {
+		wakeOutboxes()
 	}
 }
 
@@ -108,7 +106,7 @@ func addresseePeople(ctx context.Context, tx *sql.Tx, councilGSS string) ([]int6
 // Messages lists the newest messages to a person; panelID, when not 0, keeps those about
 // that panel (what a facilitator sees of a member's messages).
 func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int) ([]Message, error) {
-	q := `SELECT id, person_id, subject, body, link, created_at FROM panel_messages WHERE person_id = $1`
+	q := `SELECT id, person_id, subject, body, link, created_at, read_at FROM panel_messages WHERE person_id = $1`
 	args := []any{personID}
 	if panelID != 0 {
 		q += ` AND panel_id = $2`
@@ -123,9 +121,11 @@ func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int)
 	var out []Message
 	for rows.Next() {
 		var m Message
-		if err := rows.Scan(&m.ID, &m.PersonID, &m.Subject, &m.Body, &m.Link, &m.CreatedAt); err != nil {
+		var read sql.NullTime
+		if err := rows.Scan(&m.ID, &m.PersonID, &m.Subject, &m.Body, &m.Link, &m.CreatedAt, &read); err != nil {
 			return nil, err
 		}
+		m.ReadAt = read.Time
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -135,6 +135,7 @@ func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int)
 type MessagesView struct {
 	web.Page
 	Messages []Message
+	Unread   int
 }
 
 func (h *Handlers) messages(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -143,5 +144,11 @@ func (h *Handlers) messages(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	if err != nil {
 		return err
 	}
-	return rd.Render(w, r, http.StatusOK, "panels/messages", &MessagesView{Page: web.Page{Title: "Your messages"}, Messages: ms})
+	v := &MessagesView{Page: web.Page{Title: "Your messages"}, Messages: ms}
+	for _, m := range ms {
+		if m.ReadAt.IsZero() {
+			v.Unread++
+		}
+	}
+	return rd.Render(w, r, http.StatusOK, "panels/messages", v)
 }

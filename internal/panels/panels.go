@@ -9,6 +9,7 @@ package panels
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"log/slog"
 	"net/http"
@@ -169,12 +170,28 @@ CREATE TABLE opportunity_interests (
 );
 CREATE UNIQUE INDEX opportunity_interests_person ON opportunity_interests(opportunity_id, person_id);
 `,
+}, {
+	Component: "panels", Version: 2, Name: "email delivery, read messages and overdue reminders",
+	SQL: `
+-- Email delivery of the outbox: when it went, how many tries failed, when to try next.
+ALTER TABLE panel_messages ADD COLUMN emailed_at {{time}};
+ALTER TABLE panel_messages ADD COLUMN email_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE panel_messages ADD COLUMN email_next_at {{time}};
+ALTER TABLE panel_messages ADD COLUMN email_error TEXT NOT NULL DEFAULT '';
+-- When the person marked the message read.
+ALTER TABLE panel_messages ADD COLUMN read_at {{time}};
+-- When the addressee was reminded that an answer is overdue; once only.
+ALTER TABLE recommendations ADD COLUMN overdue_reminded_at {{time}};
+`,
 }}
 
 // Options configure the handlers.
 type Options struct {
 	Now func() time.Time
 	Log *slog.Logger
+	// OnAttendance, when set, hears each change to a meeting's attendance inside the
+	// transaction that records it (the app wires payments here).
+	OnAttendance func(context.Context, *sql.Tx, AttendanceChange) error
 }
 
 // Handlers serve the panels pages.
@@ -202,6 +219,9 @@ func (h *Handlers) Register(rt *web.Router) {
 	}
 	rt.Handle("GET /panels", web.Public, wrap(h.list))
 	rt.Handle("GET /panels/messages", web.SignedIn, wrap(h.messages))
+	rt.Handle("GET /panels/new", web.Roles(auth.Admin), wrap(h.newPanelForm))
+	rt.Handle("POST /panels/new", web.Roles(auth.Admin), wrap(h.createPanel))
+	rt.Handle("POST /panels/messages/read", web.SignedIn, wrap(h.markRead))
 	rt.Handle("GET /panels/{slug}", web.Public, wrap(h.panel))
 	rt.Handle("GET /panels/{slug}/members/{person}", web.SignedIn, wrap(h.member))
 	rt.Handle("GET /panels/{slug}/profile", web.Roles(auth.Member), wrap(h.profileForm))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -51,11 +52,22 @@ func CreatePanel(ctx context.Context, d *db.DB, p NewPanel, now time.Time) (int6
 	v.Check(p.Slug != "" && p.Slug == strings.ToLower(p.Slug) && !strings.ContainsAny(p.Slug, " /?#"), "slug", "Enter a short web name in lower case")
 	v.Check(p.Kind == Regional || p.Kind == Local, "kind", "Choose regional or local")
 	v.Check(p.OrganisationID != 0, "organisation", "Choose the panel's organisation")
+	v.Check(p.Kind != Regional || p.RegionID != 0, "region", "Choose the region of a regional panel")
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
 	var id int64
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		var slugTaken, orgTaken int
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM panels WHERE slug = $1), (SELECT count(*) FROM panels WHERE organisation_id = $2)`,
+			p.Slug, p.OrganisationID).Scan(&slugTaken, &orgTaken); err != nil {
+			return err
+		}
+		v.Check(slugTaken == 0, "slug", "There is already a panel with the web name "+p.Slug+"; choose another")
+		v.Check(orgTaken == 0, "organisation", "That group already has a panel")
+		if err := v.Err(); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO panels (name, slug, kind, organisation_id, region_id, about, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			strings.TrimSpace(p.Name), p.Slug, p.Kind, p.OrganisationID, nullID(p.RegionID), strings.TrimSpace(p.About), utc(now)).Scan(&id)
@@ -65,7 +77,8 @@ func CreatePanel(ctx context.Context, d *db.DB, p NewPanel, now time.Time) (int6
 		if err != nil {
 			return fmt.Errorf("insert panel: %w", err)
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "panel.created", Subject: fmt.Sprintf("panel:%d", id),
+		actor, name := audit.By(auth.From(ctx))
+		return audit.Record(ctx, tx, audit.Entry{ActorID: actor, ActorName: name, Action: "panel.created", Subject: fmt.Sprintf("panel:%d", id),
 			Scope: fmt.Sprintf("panel:%d", id), At: now, After: p})
 	})
 	return id, err
@@ -469,6 +482,24 @@ type MeetingRecord struct {
 // Everyone marked as attending must be in the panel. Attendance will feed payments, so the
 // change is audited.
 func RecordMeeting(ctx context.Context, d *db.DB, panelID, meetingID int64, rec MeetingRecord, by *auth.Identity, now time.Time) error {
+	return recordMeeting(ctx, d, panelID, meetingID, rec, by, now, nil)
+}
+
+// AttendanceChange is one change to who attended a meeting: someone marked as attending, or taken
+// off. It is passed to Options.OnAttendance inside the transaction that records it, so that
+// payments owes people for their time together with the record, or not at all.
+type AttendanceChange struct {
+	PanelID, OrganisationID, MeetingID, PersonID int64
+	Title                                        string
+	StartsAt                                     time.Time
+	Minutes                                      int64 // the meeting's length; 0 as meetings do not record one
+	Attended                                     bool  // false when someone recorded earlier is taken off
+	By                                           *auth.Identity
+	At                                           time.Time // when it was recorded
+}
+
+func recordMeeting(ctx context.Context, d *db.DB, panelID, meetingID int64, rec MeetingRecord, by *auth.Identity, now time.Time,
+	onAttendance func(context.Context, *sql.Tx, AttendanceChange) error) error {
 	var v errs.Validation
 	checkText(&v, "notes", "notes", rec.Notes, true)
 	checkText(&v, "decisions", "decisions", rec.Decisions, false)
@@ -510,6 +541,27 @@ func RecordMeeting(ctx context.Context, d *db.DB, panelID, meetingID int64, rec 
 		for _, id := range rec.Attended {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO panel_attendance (meeting_id, person_id) VALUES ($1, $2)`, meetingID, id); err != nil {
 				return err
+			}
+		}
+		if onAttendance != nil {
+			var orgID int64
+			if err := tx.QueryRowContext(ctx, "SELECT organisation_id FROM panels WHERE id = $1", panelID).Scan(&orgID); err != nil {
+				return err
+			}
+			// Everyone attending now (payments skips those it already knows) and anyone taken off.
+			changes := map[int64]bool{}
+			for _, id := range before {
+				changes[id] = false
+			}
+			for _, id := range rec.Attended {
+				changes[id] = true
+			}
+			for _, id := range slices.Sorted(maps.Keys(changes)) {
+				attended := changes[id]
+				if err := onAttendance(ctx, tx, AttendanceChange{PanelID: panelID, OrganisationID: orgID, MeetingID: meetingID, PersonID: id,
+					Title: m.Title, StartsAt: m.StartsAt, Attended: attended, By: by, At: now}); err != nil {
+					return err
+				}
 			}
 		}
 		actor, name := audit.By(by)

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
 	"roundtable/internal/platform/shareddata"
+	"roundtable/internal/platform/testclock"
 	"roundtable/internal/platform/web"
 )
 
@@ -33,14 +33,7 @@ const (
 // start is a summer day, so deadlines cross British Summer Time.
 var start = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+type clock = testclock.Clock
 
 // world is the app on a database with the real council register, two panels (Luton and
 // Blackpool) and a person in each role: the people of one panel or council must be refused
@@ -96,7 +89,7 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	importRegister(t, d)
-	w := &world{t: t, d: d, clock: &clock{now: start}, ids: map[string]int64{}, who: map[string]*auth.Identity{}, cookies: map[string]*http.Cookie{}}
+	w := &world{t: t, d: d, clock: testclock.New(start), ids: map[string]int64{}, who: map[string]*auth.Identity{}, cookies: map[string]*http.Cookie{}}
 	w.luton = makePanel(t, d, "Luton Homelessness Partnership", "luton", "East of England")
 	w.bpool = makePanel(t, d, "Blackpool Lived Experience Team", "blackpool", "North West")
 	council := func(gss string) int64 {

@@ -1,0 +1,207 @@
+package panels
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"roundtable/internal/platform/auth"
+	"roundtable/internal/platform/db"
+	mail "roundtable/internal/platform/notify"
+	"roundtable/internal/platform/web"
+)
+
+// running holds a wake-up channel for each running outbox (one per server; tests run
+// several), so a commit that queued messages can nudge them all.
+var running = struct {
+	sync.Mutex
+	wake map[chan struct{}]bool
+}{wake: map[chan struct{}]bool{}}
+
+// wakeOutboxes nudges every running outbox without waiting.
+func wakeOutboxes() {
+	running.Lock()
+	defer running.Unlock()
+	for c := range running.wake {
+		select {
+		case c <- struct{}{}:
+		default: // a wake-up is already waiting
+		}
+	}
+}
+
+const (
+	// emailTries is how often a message is tried before the outbox gives up on email; the
+	// message stays on the person's page either way.
+	emailTries = 8
+	// emailWindow is how old a message may be and still be emailed: a person who adds an
+	// email address today is not sent last year's messages.
+	emailWindow = 3 * 24 * time.Hour
+	// outboxPoll is how often the outbox looks for work when nothing wakes it.
+	outboxPoll = time.Minute
+)
+
+// Outbox sends the panels' messages by email and reminds addressees of overdue answers.
+type Outbox struct {
+	DB      *db.DB
+	Mailer  mail.Mailer
+	BaseURL string // for the link in each email, such as https://roundtable.example
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Run works until ctx ends: every minute, and at once when a message is queued in this
+// process (a second server sharing the database picks it up within the minute).
+func (o Outbox) Run(ctx context.Context) {
+	t := time.NewTicker(outboxPoll)
+	defer t.Stop()
+	wake := make(chan struct{}, 1)
+	running.Lock()
+	running.wake[wake] = true
+	running.Unlock()
+	defer func() {
+		running.Lock()
+		delete(running.wake, wake)
+		running.Unlock()
+	}()
+	for {
+		if _, err := o.RemindOverdue(ctx); err != nil && ctx.Err() == nil {
+			o.Log.Error("overdue reminders", "err", err)
+		}
+		if _, err := o.SendEmail(ctx); err != nil && ctx.Err() == nil {
+			o.Log.Error("send email", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+	}
+}
+
+// SendEmail emails each waiting message to a person who has an email address, and records
+// the result: sent, or tried again later with a growing wait (2, 4, 8 ... minutes). It
+// returns how many were sent.
+func (o Outbox) SendEmail(ctx context.Context) (int, error) {
+	now := o.Now().UTC()
+	type waiting struct {
+		id                int64
+		to, subject, body string
+		link              string
+		attempts          int
+	}
+	due, err := db.Collect(ctx, o.DB.Read, func(s db.Scanner) (waiting, error) {
+		var m waiting
+		return m, s.Scan(&m.id, &m.to, &m.subject, &m.body, &m.link, &m.attempts)
+	}, `SELECT m.id, p.email, m.subject, m.body, m.link, m.email_attempts FROM panel_messages m JOIN people p ON p.id = m.person_id
+		WHERE m.emailed_at IS NULL AND p.email <> '' AND p.disabled_at IS NULL AND m.email_attempts < $1 AND m.created_at > $2
+		AND (m.email_next_at IS NULL OR m.email_next_at <= $3) ORDER BY m.id LIMIT 100`, emailTries, now.Add(-emailWindow), now)
+	if err != nil {
+		return 0, fmt.Errorf("find email to send: %w", err)
+	}
+	sent := 0
+	for _, m := range due {
+		body := m.body
+		if m.link != "" {
+			body += "\n\n" + strings.TrimRight(o.BaseURL, "/") + m.link
+		}
+		body += "\n\nYou can read all your messages when you sign in to Roundtable.\n"
+		err := o.Mailer.Send(ctx, mail.Email{To: m.to, Subject: m.subject, Body: body})
+		if ctx.Err() != nil {
+			return sent, ctx.Err()
+		}
+		if err == nil {
+			_, err = o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET emailed_at = $1, email_error = '' WHERE id = $2`, now, m.id)
+			if err != nil {
+				return sent, err
+			}
+			sent++
+			continue
+		}
+		o.Log.Warn("email not sent; will try again", "message", m.id, "attempt", m.attempts+1, "err", err)
+		wait := time.Duration(2<<min(m.attempts, 10)) * time.Minute
+		if _, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_attempts = email_attempts + 1, email_next_at = $1, email_error = $2 WHERE id = $3`,
+			now.Add(wait), err.Error(), m.id); err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// RemindOverdue tells the addressee of each recommendation whose answer has just become
+// overdue, and the panel's facilitators, once. It returns how many recommendations it
+// reminded about.
+func (o Outbox) RemindOverdue(ctx context.Context) (int, error) {
+	now := o.Now().UTC()
+	type overdue struct {
+		id, panelID int64
+		title, gss  string
+	}
+	late, err := db.Collect(ctx, o.DB.Read, func(s db.Scanner) (overdue, error) {
+		var r overdue
+		return r, s.Scan(&r.id, &r.panelID, &r.title, &r.gss)
+	}, `SELECT id, panel_id, title, council_gss FROM recommendations
+		WHERE status = $1 AND due_at < $2 AND overdue_reminded_at IS NULL ORDER BY id LIMIT 200`, StatusAwaiting, now)
+	if err != nil {
+		return 0, fmt.Errorf("find overdue answers: %w", err)
+	}
+	for _, r := range late {
+		err := o.DB.Tx(ctx, func(tx *sql.Tx) error {
+			// Claim the reminder first, so two servers never both send it.
+			res, err := tx.ExecContext(ctx, `UPDATE recommendations SET overdue_reminded_at = $1 WHERE id = $2 AND overdue_reminded_at IS NULL`, now, r.id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil
+			}
+			to, err := addresseePeople(ctx, tx, r.gss)
+			if err != nil {
+				return err
+			}
+			link := fmt.Sprintf("/recommendations/%d", r.id)
+			if _, err := notify(ctx, tx, 0, to, "Answer overdue: "+r.title,
+				"The panel's recommendation is waiting for your answer, which is now overdue. Please answer it, with your reasons.", link, now); err != nil {
+				return err
+			}
+			facilitators, err := panelPeople(ctx, tx, r.panelID, auth.Facilitator)
+			if err != nil {
+				return err
+			}
+			_, err = notify(ctx, tx, r.panelID, facilitators, "No answer yet: "+r.title,
+				"The answer to your panel's recommendation is overdue. The addressee has been reminded, and the public register shows it as overdue.", link, now)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("remind about recommendation %d: %w", r.id, err)
+		}
+	}
+	return len(late), nil
+}
+
+// MarkRead marks every message to the person read.
+func MarkRead(ctx context.Context, d *db.DB, personID int64, now time.Time) error {
+	_, err := d.Write.ExecContext(ctx, `UPDATE panel_messages SET read_at = $1 WHERE person_id = $2 AND read_at IS NULL`, utc(now), personID)
+	return err
+}
+
+// Unread counts the person's unread messages.
+func Unread(ctx context.Context, d *db.DB, personID int64) (int, error) {
+	var n int
+	err := d.Read.QueryRowContext(ctx, `SELECT count(*) FROM panel_messages WHERE person_id = $1 AND read_at IS NULL`, personID).Scan(&n)
+	return n, err
+}
+
+func (h *Handlers) markRead(w http.ResponseWriter, r *http.Request, _ *web.Renderer) error {
+	if err := MarkRead(r.Context(), h.db, auth.From(r.Context()).PersonID, h.opt.Now()); err != nil {
+		return err
+	}
+	web.SetFlash(w, "Your messages are marked as read.")
+	return web.Redirect(w, r, "/panels/messages")
+}
