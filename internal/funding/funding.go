@@ -36,6 +36,9 @@ var Templates = web.TemplateSet{Name: "funding", FS: web.Sub(templates, "templat
 type Options struct {
 	Now func() time.Time
 	Log *slog.Logger
+	// OnAttendance, when set, hears of each named person who takes part in an activity,
+	// inside the transaction that records it (the app wires payments here).
+	OnAttendance OnAttendance
 }
 
 // Handlers serve the funding pages.

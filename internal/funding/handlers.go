@@ -29,6 +29,8 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /funding/programmes/new", funder, wrap(h.newProgrammeForm))
 	rt.Handle("POST /funding/programmes/new", funder, wrap(h.createProgramme))
 	rt.Handle("GET /funding/programmes/{id}", web.SignedIn, wrap(h.programme))
+	rt.Handle("GET /funding/programmes/{id}/edit", funder, wrap(h.editProgrammeForm))
+	rt.Handle("POST /funding/programmes/{id}/edit", funder, wrap(h.editProgramme))
 	rt.Handle("POST /funding/programmes/{id}/pots", funder, wrap(h.addPot))
 	rt.Handle("POST /funding/programmes/{id}/publish", funder, wrap(h.publish))
 	rt.Handle("POST /funding/programmes/{id}/bids", officer, wrap(h.startBid))
@@ -37,6 +39,7 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("POST /funding/bids/{id}/sections/{section}", officer, wrap(h.saveSection))
 	rt.Handle("GET /funding/bids/{id}/check", officer, wrap(h.check))
 	rt.Handle("POST /funding/bids/{id}/submit", officer, wrap(h.submit))
+	rt.Handle("POST /funding/bids/{id}/group", officer, wrap(h.linkGroup))
 	rt.Handle("GET /funding/bids/{id}/pack", web.SignedIn, wrap(h.pack))
 	rt.Handle("GET /funding/bids/{id}/log.csv", web.SignedIn, wrap(h.logCSV))
 	rt.Handle("POST /funding/programmes/{id}/assessors", funder, wrap(h.addAssessor))
@@ -60,6 +63,8 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("POST /funding/bids/{id}/thanks", officer, wrap(h.thank))
 	rt.Handle("POST /funding/log/{id}/contributions", officer, wrap(h.addContribution))
 	rt.Handle("POST /funding/log/{id}/contributions/{cid}/response", officer, wrap(h.respond))
+	rt.Handle("GET /funding/my-words", web.SignedIn, wrap(h.myWords))
+	rt.Handle("POST /funding/my-words/{id}", web.SignedIn, wrap(h.chooseAttribution))
 }
 
 func pathID(r *http.Request, name string) (int64, error) {
@@ -151,6 +156,10 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 type ProgrammeFormView struct {
 	web.Page
 	Types []TypeOption
+	// Action is where the form posts: creating, or changing a draft.
+	Action string
+	// Rubric is shown, with each level's description to change, when changing a draft.
+	Rubric []Level
 }
 
 // TypeOption is a checkbox for a stakeholder type.
@@ -173,7 +182,7 @@ func typeOptions(chosen []string) []TypeOption {
 
 func (h *Handlers) newProgrammeForm(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	f := web.Form{Values: url.Values{"opens-time": {"09:00"}, "closes-time": {"23:59"}}}
-	v := &ProgrammeFormView{Page: web.Page{Title: "Create a funding programme", Back: "/funding", Form: f}, Types: typeOptions(nil)}
+	v := programmeForm("Create a funding programme", "/funding/programmes/new", f, nil)
 	return rd.Render(w, r, http.StatusOK, "funding/programme-new", v)
 }
 
@@ -213,11 +222,10 @@ func parseDate(f web.Form, name, label string) (time.Time, string) {
 	return parseDateTime(g, name, label)
 }
 
-func (h *Handlers) createProgramme(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	ctx := r.Context()
-	f := web.NewForm(r)
+// readProgramme reads the programme form, the same for creating and for changing a draft.
+func readProgramme(f web.Form) (NewProgramme, *errs.Validation) {
 	p := NewProgramme{Name: f.Get("name"), Purpose: f.Get("purpose")}
-	var v errs.Validation
+	v := &errs.Validation{}
 	var msg string
 	if p.OpensAt, msg = parseDateTime(f, "opens", "opening date"); msg != "" {
 		v.Add("opens", msg)
@@ -243,7 +251,14 @@ func (h *Handlers) createProgramme(w http.ResponseWriter, r *http.Request, rd *w
 			p.Questions = append(p.Questions, q)
 		}
 	}
-	ValidateProgramme(p, &v)
+	ValidateProgramme(p, v)
+	return p, v
+}
+
+func (h *Handlers) createProgramme(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
+	ctx := r.Context()
+	f := web.NewForm(r)
+	p, v := readProgramme(f)
 	err := v.Err()
 	var id int64
 	if err == nil {
@@ -254,8 +269,7 @@ func (h *Handlers) createProgramme(w http.ResponseWriter, r *http.Request, rd *w
 		if !ok {
 			return err
 		}
-		view := &ProgrammeFormView{Page: web.Page{Title: "Create a funding programme", Back: "/funding", Form: ff}, Types: typeOptions(f.Values["types"])}
-		return rd.Render(w, r, http.StatusUnprocessableEntity, "funding/programme-new", view)
+		return rd.Render(w, r, http.StatusUnprocessableEntity, "funding/programme-new", programmeForm("Create a funding programme", "/funding/programmes/new", ff, nil))
 	}
 	web.SetFlash(w, "Programme created as a draft. Add its pots of money, then publish it.")
 	return web.Redirect(w, r, fmt.Sprintf("/funding/programmes/%d", id))
@@ -513,6 +527,8 @@ type BidView struct {
 	Anonymous int64
 	// ThankedAt is when the council thanked the signed-in participant.
 	ThankedAt time.Time
+	// Groups are the standing groups the council may link to the bid in one step.
+	Groups []web.Option
 }
 
 // Editable reports whether the council can still change the bid.
@@ -551,6 +567,15 @@ func (h *Handlers) bidView(r *http.Request, title string) (*BidView, error) {
 			if t.PersonID == me {
 				v.ThankedAt = t.At
 			}
+		}
+	}
+	if v.Editable() {
+		c, err := h.councilOf(r.Context(), auth.From(r.Context()))
+		if err != nil {
+			return nil, err
+		}
+		if v.Groups, err = h.groupOptions(r.Context(), c); err != nil {
+			return nil, err
 		}
 	}
 	if !a.Edit {
@@ -784,7 +809,13 @@ type LogView struct {
 	web.Page
 	Council    directory.Organisation
 	Activities []Activity
+	Total      int
+	TotalText  string
+	Pager      web.Pager
 }
+
+// logPerPage is how many activities a page of the log shows.
+const logPerPage = 50
 
 func (h *Handlers) log(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	ctx := r.Context()
@@ -792,11 +823,13 @@ func (h *Handlers) log(w http.ResponseWriter, r *http.Request, rd *web.Renderer)
 	if err != nil {
 		return err
 	}
-	acts, err := Activities(ctx, h.db, c.ID)
-	if err != nil {
+	v := &LogView{Page: web.Page{Title: "Co-production log", Back: "/funding"}, Council: c, Pager: web.PageFrom(r, logPerPage, "Pages of the log")}
+	if v.Activities, v.Total, err = ActivitiesPage(ctx, h.db, c.ID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 		return err
 	}
-	return rd.Render(w, r, http.StatusOK, "funding/log", &LogView{Page: web.Page{Title: "Co-production log", Back: "/funding"}, Council: c, Activities: acts})
+	v.Pager.Of(r, v.Total)
+	v.TotalText = web.FormatNumber(int64(v.Total))
+	return rd.Render(w, r, http.StatusOK, "funding/log", v)
 }
 
 // ActivityFormView is the form for a new activity.
@@ -823,7 +856,7 @@ func (h *Handlers) newActivityForm(w http.ResponseWriter, r *http.Request, rd *w
 // ParseHours reads a length in hours, such as "2" or "1.5", as minutes.
 func ParseHours(s string) (int64, bool) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || f <= 0 || f > 24 {
+	if err != nil || !(f > 0 && f <= 24) { // written so that NaN is refused too
 		return 0, false
 	}
 	return int64(f*60 + 0.5), true
@@ -989,7 +1022,7 @@ func (h *Handlers) addParticipant(w http.ResponseWriter, r *http.Request, rd *we
 	}
 	err = v.Err()
 	if err == nil {
-		err = AddParticipant(ctx, h.db, auth.From(ctx), c.ID, aid, p, h.opt.Now())
+		err = addParticipant(ctx, h.db, auth.From(ctx), c.ID, aid, p, h.opt.Now(), h.opt.OnAttendance)
 	}
 	if err != nil {
 		return h.activityFailed(w, r, rd, f, err, 0)

@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
 	"roundtable/internal/platform/shareddata"
+	"roundtable/internal/platform/testclock"
 )
 
 const (
@@ -30,14 +30,7 @@ const (
 	bedfordCode = "E06000055"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+type clock = testclock.Clock
 
 // world is the whole application on a real database with the council register and one
 // person for each role that matters here, including a second council's officer and a member
@@ -76,7 +69,7 @@ func council(t testing.TB, d *db.DB, code string) int64 {
 func newWorld(t testing.TB, d *db.DB, now time.Time) *world {
 	t.Helper()
 	importRegister(t, d)
-	clk := &clock{now: now}
+	clk := testclock.New(now)
 	a, err := app.New(d, app.Config{Now: clk.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

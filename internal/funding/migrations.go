@@ -229,3 +229,14 @@ func init() {
 ALTER TABLE funding_programmes ADD COLUMN eligible TEXT NOT NULL DEFAULT '';
 `})
 }
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 6, Name: "contributors choose whether they are named",
+		SQL: `
+-- The contributor's own choice: named (1) or anonymous (0) wherever the contribution is shown,
+-- and when they last chose (NULL while the council's record of it stands).
+ALTER TABLE funding_contributions ADD COLUMN named INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE funding_contributions ADD COLUMN chosen_at {{time}};
+`})
+}

@@ -115,14 +115,8 @@ func CreateProgramme(ctx context.Context, d *db.DB, by *auth.Identity, p NewProg
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
-	for _, code := range p.Eligible {
-		c, err := directory.CouncilByCode(ctx, d, code)
-		if errs.Is(err, errs.NotFound) || (err == nil && !c.Current) {
-			return 0, fieldErr("eligible", fmt.Sprintf("%s is not the GSS code of a current council in England", code))
-		}
-		if err != nil {
-			return 0, err
-		}
+	if err := checkEligible(ctx, d, p.Eligible); err != nil {
+		return 0, err
 	}
 	var id int64
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
@@ -277,6 +271,20 @@ func GetProgramme(ctx context.Context, d *db.DB, id int64, drafts bool) (Program
 		p.Rubric = append(p.Rubric, l)
 	}
 	return p, lrows.Err()
+}
+
+// checkEligible refuses a code that is not a current English council's.
+func checkEligible(ctx context.Context, d *db.DB, codes []string) error {
+	for _, code := range codes {
+		c, err := directory.CouncilByCode(ctx, d, code)
+		if errs.Is(err, errs.NotFound) || (err == nil && !c.Current) {
+			return fieldErr("eligible", fmt.Sprintf("%s is not the GSS code of a current council in England", code))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListProgrammes lists programmes, newest closing first; drafts only when drafts is true.
@@ -725,6 +733,40 @@ func activityOf(ctx context.Context, q querier, activityID, councilID int64) err
 
 // AddParticipant records who took part in one of the council's activities.
 func AddParticipant(ctx context.Context, d *db.DB, by *auth.Identity, councilID, activityID int64, p NewParticipant, now time.Time) error {
+	return addParticipant(ctx, d, by, councilID, activityID, p, now, nil)
+}
+
+// Attendance is a named person recorded as taking part in an activity. It is passed to
+// Options.OnAttendance inside the transaction that records it, so that payments owes people
+// for their time together with the record, or not at all.
+type Attendance struct {
+	CouncilID, ActivityID, PersonID, OrganisationID int64
+	Type                                            directory.StakeholderType
+	Title                                           string
+	HeldOn                                          time.Time
+	Minutes                                         int64
+	By                                              *auth.Identity
+	At                                              time.Time // when it was recorded
+}
+
+// OnAttendance hears of each named person who takes part in an activity.
+type OnAttendance func(context.Context, *sql.Tx, Attendance) error
+
+// tellAttendance passes the person's attendance to hook, if there is one.
+func tellAttendance(ctx context.Context, tx *sql.Tx, hook OnAttendance, by *auth.Identity, councilID, activityID, personID, orgID int64,
+	t directory.StakeholderType, now time.Time) error {
+	if hook == nil || personID == 0 {
+		return nil
+	}
+	a := Attendance{CouncilID: councilID, ActivityID: activityID, PersonID: personID, OrganisationID: orgID, Type: t, By: by, At: now}
+	if err := tx.QueryRowContext(ctx, "SELECT title, held_on, minutes FROM funding_activities WHERE id = $1", activityID).
+		Scan(&a.Title, &a.HeldOn, &a.Minutes); err != nil {
+		return err
+	}
+	return hook(ctx, tx, a)
+}
+
+func addParticipant(ctx context.Context, d *db.DB, by *auth.Identity, councilID, activityID int64, p NewParticipant, now time.Time, hook OnAttendance) error {
 	var v errs.Validation
 	v.Check(p.Type.Valid(), "type", "Select the type of stakeholder")
 	if p.PersonID == 0 {
@@ -750,6 +792,9 @@ func AddParticipant(ctx context.Context, d *db.DB, by *auth.Identity, councilID,
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO funding_participants (activity_id, stakeholder_type, person_id, organisation_id, anonymous_count)
 			VALUES ($1, $2, $3, $4, $5)`, activityID, string(p.Type), nullID(p.PersonID), nullID(p.OrganisationID), p.AnonymousCount); err != nil {
+			return err
+		}
+		if err := tellAttendance(ctx, tx, hook, by, councilID, activityID, p.PersonID, p.OrganisationID, p.Type, now); err != nil {
 			return err
 		}
 		actorID, actorName := audit.By(by)
@@ -821,21 +866,27 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 
 // Activities lists a council's log, newest first, without participants or contributions.
 func Activities(ctx context.Context, d *db.DB, councilID int64) ([]Activity, error) {
-	rows, err := d.Read.QueryContext(ctx, `SELECT id, council_id, title, held_on, format, place, access, minutes, created_at
+	return db.Collect(ctx, d.Read, scanActivity, `SELECT `+activityColumns+`
 		FROM funding_activities WHERE council_id = $1 ORDER BY held_on DESC, id DESC`, councilID)
-	if err != nil {
-		return nil, err
+}
+
+// ActivitiesPage lists one page of the council's log, newest first, and how many there are.
+func ActivitiesPage(ctx context.Context, d *db.DB, councilID int64, limit, offset int) ([]Activity, int, error) {
+	var total int
+	if err := d.Read.QueryRowContext(ctx, `SELECT count(*) FROM funding_activities WHERE council_id = $1`, councilID).Scan(&total); err != nil {
+		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []Activity
-	for rows.Next() {
-		var a Activity
-		if err := rows.Scan(&a.ID, &a.CouncilID, &a.Title, &a.HeldOn, &a.Format, &a.Place, &a.Access, &a.Minutes, &a.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	out, err := db.Collect(ctx, d.Read, scanActivity, `SELECT `+activityColumns+`
+		FROM funding_activities WHERE council_id = $1 ORDER BY held_on DESC, id DESC LIMIT $2 OFFSET $3`, councilID, limit, offset)
+	return out, total, err
+}
+
+const activityColumns = `id, council_id, title, held_on, format, place, access, minutes, created_at`
+
+func scanActivity(s db.Scanner) (Activity, error) {
+	var a Activity
+	err := s.Scan(&a.ID, &a.CouncilID, &a.Title, &a.HeldOn, &a.Format, &a.Place, &a.Access, &a.Minutes, &a.CreatedAt)
+	return a, err
 }
 
 // GetActivity returns one of the council's activities with who took part and what they said.
@@ -850,27 +901,28 @@ func GetActivity(ctx context.Context, d *db.DB, councilID, activityID int64) (Ac
 	return acts[0], nil
 }
 
-// activitiesByIDs loads the council's activities among ids, with participants and
-// contributions, in three queries whatever the number.
+// activitiesByIDs loads the council's activities among ids, newest first, with participants
+// and contributions, in three queries whatever the number. The ids are numbers the caller
+// read from the database, bound as parameters.
 func activitiesByIDs(ctx context.Context, d *db.DB, councilID int64, ids []int64) ([]Activity, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	want := map[int64]bool{}
-	for _, id := range ids {
-		want[id] = true
+	args := []any{councilID}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", i+2)
 	}
-	all, err := Activities(ctx, d, councilID)
+	in := strings.Join(marks, ", ")
+	out, err := db.Collect(ctx, d.Read, scanActivity, `SELECT `+activityColumns+`
+		FROM funding_activities WHERE council_id = $1 AND id IN (`+in+`) ORDER BY held_on DESC, id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}
-	var out []Activity
 	index := map[int64]int{}
-	for _, a := range all {
-		if want[a.ID] {
-			index[a.ID] = len(out)
-			out = append(out, a)
-		}
+	for i, a := range out {
+		index[a.ID] = i
 	}
 	if len(out) == 0 {
 		return nil, nil
@@ -879,7 +931,7 @@ func activitiesByIDs(ctx context.Context, d *db.DB, councilID int64, ids []int64
 		COALESCE(fp.organisation_id, 0), COALESCE(o.name, ''), fp.anonymous_count
 		FROM funding_participants fp JOIN funding_activities a ON a.id = fp.activity_id
 		LEFT JOIN people p ON p.id = fp.person_id LEFT JOIN organisations o ON o.id = fp.organisation_id
-		WHERE a.council_id = $1 ORDER BY fp.id`, councilID)
+		WHERE a.council_id = $1 AND fp.activity_id IN (`+in+`) ORDER BY fp.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -898,10 +950,13 @@ func activitiesByIDs(ctx context.Context, d *db.DB, councilID int64, ids []int64
 	if err := prows.Err(); err != nil {
 		return nil, err
 	}
-	crows, err := d.Read.QueryContext(ctx, `SELECT c.id, c.activity_id, c.stakeholder_type, COALESCE(c.person_id, 0), COALESCE(p.display_name, ''),
+	// A contributor who chose to stay anonymous is shown as anonymous here and everywhere
+	// this feeds: the activity, the bid, the evidence pack and its CSV.
+	crows, err := d.Read.QueryContext(ctx, `SELECT c.id, c.activity_id, c.stakeholder_type, COALESCE(c.person_id, 0),
+		CASE WHEN c.named = 1 THEN COALESCE(p.display_name, '') ELSE '' END,
 		c.said, c.may_quote, c.response, c.reason, c.responded_at
 		FROM funding_contributions c JOIN funding_activities a ON a.id = c.activity_id LEFT JOIN people p ON p.id = c.person_id
-		WHERE a.council_id = $1 ORDER BY c.id`, councilID)
+		WHERE a.council_id = $1 AND c.activity_id IN (`+in+`) ORDER BY c.id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -113,6 +113,10 @@ func (h *Handlers) thank(w http.ResponseWriter, r *http.Request, rd *web.Rendere
 // group or partnership, say) as taking part in one of the council's activities, in one step.
 // People already recorded are skipped; it returns how many were added.
 func AddGroup(ctx context.Context, d *db.DB, by *auth.Identity, councilID, activityID, organisationID int64, t directory.StakeholderType, now time.Time) (int, error) {
+	return addGroup(ctx, d, by, councilID, activityID, organisationID, t, now, nil)
+}
+
+func addGroup(ctx context.Context, d *db.DB, by *auth.Identity, councilID, activityID, organisationID int64, t directory.StakeholderType, now time.Time, hook OnAttendance) (int, error) {
 	var v errs.Validation
 	v.Check(organisationID > 0, "group", "Choose the group")
 	v.Check(t.Valid(), "group_type", "Select the type of stakeholder")
@@ -146,6 +150,9 @@ func AddGroup(ctx context.Context, d *db.DB, by *auth.Identity, councilID, activ
 		for _, p := range people {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO funding_participants (activity_id, stakeholder_type, person_id, organisation_id, anonymous_count)
 				VALUES ($1, $2, $3, $4, 0)`, activityID, string(t), p, organisationID); err != nil {
+				return err
+			}
+			if err := tellAttendance(ctx, tx, hook, by, councilID, activityID, p, organisationID, t, now); err != nil {
 				return err
 			}
 		}
@@ -187,7 +194,7 @@ func (h *Handlers) addGroup(w http.ResponseWriter, r *http.Request, rd *web.Rend
 		return err
 	}
 	org, _ := strconv.ParseInt(f.Get("group"), 10, 64)
-	n, err := AddGroup(ctx, h.db, auth.From(ctx), c.ID, aid, org, directory.StakeholderType(f.Get("group_type")), h.opt.Now())
+	n, err := addGroup(ctx, h.db, auth.From(ctx), c.ID, aid, org, directory.StakeholderType(f.Get("group_type")), h.opt.Now(), h.opt.OnAttendance)
 	if err != nil {
 		return h.activityFailed(w, r, rd, f, err, 0)
 	}
