@@ -15,7 +15,7 @@ STATIC := internal/platform/web/static
 GOVUK := web/node_modules/govuk-frontend/dist/govuk
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build assets test vet bench clean
+.PHONY: run build assets test vet bench clean fuzz load audit
 
 run: build
 	./bin/roundtable demo --data $(DATA) --authorities $(AUTHORITIES)
@@ -46,12 +46,52 @@ vet: assets
 	$(GO) vet ./...
 
 # The report prints the output of failed tests and counts what ran, with the PostgreSQL and
-# browser tests apart; in CI it fails if any of those skipped.
+# browser tests apart; in CI it fails if any of those skipped. The site-wide browser crawl
+# takes longer than go test's default 10 minutes on 2 cores. Then each fuzz test runs briefly.
 test: assets vet
-	$(GO) test -race -count=1 -json ./... | $(GO) run ./tools/testreport
+	$(GO) test -race -count=1 -timeout 45m -json ./... | $(GO) run ./tools/testreport
+	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
 
-bench: assets
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Each fuzz test for a few seconds of new inputs (their seed corpus already runs in make test).
+# go test runs one fuzz target per invocation, each built afresh with coverage: about 5 minutes
+# on 2 cores for 5 s each; make test runs them for 2 s each.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := \
+	FuzzImportAuthorities:./internal/directory \
+	FuzzImportRoughSleeping:./internal/insight \
+	FuzzNewForm:./internal/platform/web \
+	FuzzSafeNext:./internal/platform/web \
+	FuzzParsePounds:./internal/funding \
+	FuzzParseHours:./internal/funding \
+	FuzzParseDateTime:./internal/funding \
+	FuzzParsePounds:./internal/panels \
+	FuzzParseLondon:./internal/panels
+fuzz: assets
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} in $${t#*:} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) "$${t#*:}" || exit 1; \
+	done
+
+# Load, overload and hostile requests against a demo server, with Debian's hey
+# (apt-get install -y hey): 500 clients for 60 s, then overload, recovery and limits.
+load: build
+	$(GO) run ./tools/load --bin bin/roundtable --authorities $(AUTHORITIES)
+
+# sqlmap and wapiti (apt-get install -y sqlmap wapiti) against a demo server; fails on any finding.
+audit: build
+	tools/audit/audit.sh bin/roundtable $(AUTHORITIES)
+
+# The national-scale dataset (issue 8), generated once into $(BENCH_DATA) and then reused: the
+# main pages under hey, one page at a time, on SQLite and on PostgreSQL (BENCH_POSTGRES names a
+# database of its own, dropped and made again when the cache is stale; set it empty to skip),
+# then every Go benchmark on one core, the national ones reading the same dataset.
+BENCH_DATA ?= ./bench-data
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432/roundtable_bench?sslmode=disable
+bench: build
+	$(GO) run ./tools/bench --bin bin/roundtable --authorities $(AUTHORITIES) --data $(BENCH_DATA)/sqlite
+	$(if $(BENCH_POSTGRES),$(GO) run ./tools/bench --bin bin/roundtable --authorities $(AUTHORITIES) --data $(BENCH_DATA)/postgres --database-url '$(BENCH_POSTGRES)')
+	ROUNDTABLE_BENCH_DATA=$(BENCH_DATA)/sqlite ROUNDTABLE_BENCH_DATABASE_URL='$(BENCH_POSTGRES)' \
+		$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./...
 
 clean:
 	rm -rf bin $(STATIC)/app.css $(STATIC)/app.js $(STATIC)/govuk-frontend.min.js $(STATIC)/favicon.svg

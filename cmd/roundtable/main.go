@@ -5,8 +5,9 @@
 //	roundtable import authorities FILE import the UK local authority register (mySociety CSV)
 //	roundtable import rough-sleeping FILE
 //	                                   import the DLUHC rough sleeping snapshot (long or wide CSV)
-//	roundtable demo                    fill an empty database with demo data
+//	roundtable demo [--scale national] fill an empty database with demo data, or the national-scale dataset
 //	roundtable backup FILE             write a consistent copy of the SQLite database
+//	roundtable retention               delete personal data past its retention period
 //	roundtable version                 print the version
 package main
 
@@ -32,6 +33,8 @@ import (
 	"roundtable/internal/insight"
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/web"
 )
 
@@ -70,6 +73,7 @@ type config struct {
 	baseURL     string
 	logFormat   string
 	demo        bool
+	smtp        notify.SMTP
 }
 
 func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe bool) {
@@ -86,6 +90,10 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe b
 		fs.StringVar(&c.addr, "addr", env("ROUNDTABLE_ADDR", "localhost:8080"), "address to listen on (env ROUNDTABLE_ADDR)")
 		fs.StringVar(&c.baseURL, "base-url", env("ROUNDTABLE_BASE_URL", ""), "public address, such as https://roundtable.example; https makes cookies Secure (env ROUNDTABLE_BASE_URL)")
 		fs.BoolVar(&c.demo, "demo", env("ROUNDTABLE_DEMO", "") != "", "show the demo accounts on the start page and in the log (env ROUNDTABLE_DEMO)")
+		fs.StringVar(&c.smtp.Addr, "smtp-addr", env("ROUNDTABLE_SMTP_ADDR", ""), "mail server host:port for email; without it, emails are written to the log (env ROUNDTABLE_SMTP_ADDR)")
+		fs.StringVar(&c.smtp.From, "smtp-from", env("ROUNDTABLE_SMTP_FROM", ""), "the address emails come from (env ROUNDTABLE_SMTP_FROM)")
+		fs.StringVar(&c.smtp.Username, "smtp-user", env("ROUNDTABLE_SMTP_USER", ""), "user name for the mail server, if it needs one (env ROUNDTABLE_SMTP_USER; the password only from ROUNDTABLE_SMTP_PASSWORD)")
+		c.smtp.Password = getenv("ROUNDTABLE_SMTP_PASSWORD")
 	}
 }
 
@@ -124,6 +132,7 @@ var commands = []struct{ name, summary string }{
 	{"backup", "write a consistent copy of the SQLite database to FILE"},
 	{"restore", "put a backup FILE in place as the SQLite database (stop the server first)"},
 	{"audit", "check the audit trail: audit verify"},
+	{"retention", "delete personal data past its retention period (serve does this hourly)"},
 	{"version", "print the version"},
 }
 
@@ -188,8 +197,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		c.flags(fs, getenv, false)
 		var authorities string
 		fs.StringVar(&authorities, "authorities", "../shared/data/uk_local_authorities.csv", "the UK local authority register to import first")
+		scale := fs.String("scale", "demo", "demo: the demo data; national: the demo, then every council at work for years (5,000 members, 20,000 bids, 1,000,000 contributions)")
+		factor := fs.Float64("factor", 1, "with --scale national: a fraction of the national sizes, such as 0.1")
 		if err := parse(fs, args, "Fill an empty database with demo data: the council register, partner organisations and one account for each role. A database that already has data is left alone."); err != nil {
 			return err
+		}
+		if *scale != "demo" && *scale != "national" {
+			return usageError{"--scale must be demo or national"}
 		}
 		log := c.logger(stderr)
 		d, err := c.open(ctx, log)
@@ -197,6 +211,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return err
 		}
 		defer d.Close()
+		if *scale == "national" {
+			return demo.RunNational(ctx, d, demo.NationalOptions{Options: demo.Options{AuthoritiesFile: authorities},
+				Sizes: demo.National.Scaled(*factor), Seed: 1, Progress: stdout})
+		}
 		loaded, err := demo.Load(ctx, d, demo.Options{AuthoritiesFile: authorities})
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -278,6 +296,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 		fmt.Fprintf(stdout, "The audit trail is intact: %d records checked.\n", n)
 		return nil
+	case "retention":
+		c.flags(fs, getenv, false)
+		if err := parse(fs, args, "Delete personal data past its retention period: ended sessions, used or expired sign-in codes,\nold failed sign-ins, and each capability's own rules. The server does this every hour."); err != nil {
+			return err
+		}
+		d, err := c.open(ctx, c.logger(stderr))
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		results, err := personaldata.Expire(ctx, d, app.PersonalData(), time.Now())
+		for _, r := range results {
+			fmt.Fprintf(stdout, "  %-12s %s deleted\n", r.Source, web.FormatNumber(int64(r.Deleted)))
+		}
+		return err
 	case "version":
 		if err := parse(fs, args, "Print the version."); err != nil {
 			return err
@@ -402,7 +435,16 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 		return err
 	}
 	defer d.Close()
-	cfg := app.Config{BaseURL: c.baseURL, Log: log}
+	cfg := app.Config{BaseURL: c.baseURL, Log: log, FiguresMaxAge: 5 * time.Minute}
+	if c.smtp.Addr != "" {
+		if c.smtp.From == "" {
+			return errors.New("--smtp-from (ROUNDTABLE_SMTP_FROM) is needed with --smtp-addr: the address emails come from")
+		}
+		cfg.Mailer = c.smtp
+		log.Info("email goes through the mail server", "addr", c.smtp.Addr, "from", c.smtp.From)
+	} else {
+		log.Info("email is not set up: messages are kept on people's pages and emails written to the log")
+	}
 	if c.demo {
 		cfg.Demo = demo.Accounts
 		for _, a := range demo.Accounts() {
@@ -433,6 +475,7 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 	log.Info("serving Roundtable", "url", url, "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.Background(ctx)
 	select {
 	case err := <-errc:
 		return err

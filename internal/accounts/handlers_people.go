@@ -17,13 +17,10 @@ const peoplePerPage = 50
 // PeopleView lists the people the signed-in administrator or facilitator looks after.
 type PeopleView struct {
 	web.Page
-	People     []Person
-	Total      int
-	TotalText  string
-	PageNumber int
-	Pages      int
-	// PrevPage and NextPage are page numbers to link to, 0 for none.
-	PrevPage, NextPage int
+	People    []Person
+	Total     int
+	TotalText string
+	Pager     web.Pager
 	// ForAdmin is true when the list is everyone's, not a facilitator's organisations.
 	ForAdmin bool
 }
@@ -31,9 +28,8 @@ type PeopleView struct {
 func (s *Service) people(w http.ResponseWriter, r *http.Request) error {
 	me := auth.From(r.Context())
 	scope := ScopeFor(me)
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
-	list, err := ListPeople(r.Context(), s.db, scope, page, peoplePerPage)
+	pg := web.PageFrom(r, peoplePerPage, "Pages of people")
+	list, err := ListPeople(r.Context(), s.db, scope, pg.Number, peoplePerPage)
 	if err != nil {
 		return err
 	}
@@ -41,14 +37,8 @@ func (s *Service) people(w http.ResponseWriter, r *http.Request) error {
 		list.People[i].Grants = grantsInScope(scope, list.People[i].Grants)
 	}
 	v := &PeopleView{Page: web.Page{Title: "People", Wide: true}, People: list.People, Total: list.Total,
-		TotalText: web.FormatNumber(int64(list.Total)), PageNumber: page,
-		Pages: max(1, (list.Total+peoplePerPage-1)/peoplePerPage), ForAdmin: scope.All}
-	if page > 1 {
-		v.PrevPage = page - 1
-	}
-	if page < v.Pages {
-		v.NextPage = page + 1
-	}
+		TotalText: web.FormatNumber(int64(list.Total)), Pager: pg, ForAdmin: scope.All}
+	v.Pager.Of(r, list.Total)
 	return s.render.Render(w, r, http.StatusOK, "accounts/people", v)
 }
 
@@ -147,6 +137,8 @@ func roleHint(r auth.Role) string {
 		return "Works for the national funder: programmes, assessing bids, evaluations."
 	case auth.Assessor:
 		return "Assesses councils independently against the standards they adopted."
+	case auth.Finance:
+		return "Pays people for their time: marks approved claims paid and exports them for the finance system."
 	case auth.Admin:
 		return "Runs the platform. Belongs to no organisation."
 	}

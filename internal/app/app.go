@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roundtable/internal/accounts"
+	"roundtable/internal/api"
 	"roundtable/internal/consent"
 	"roundtable/internal/directory"
 	"roundtable/internal/evaluation"
@@ -20,7 +21,10 @@ import (
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/web"
+	"roundtable/internal/privacy"
 	"roundtable/internal/site"
 	"roundtable/internal/standards"
 )
@@ -31,10 +35,18 @@ func Migrations() []db.Migration {
 	var all []db.Migration
 	for _, ms := range [][]db.Migration{audit.Migrations, directory.Migrations, accounts.Migrations,
 		funding.Migrations, consent.Migrations, panels.Migrations, insight.Migrations,
-		standards.Migrations, payments.Migrations, evaluation.Migrations} {
+		standards.Migrations, payments.Migrations, evaluation.Migrations, privacy.Migrations, api.Migrations} {
 		all = append(all, ms...)
 	}
 	return all
+}
+
+// PersonalData lists every capability's personal data, for "Download my data", "Delete my
+// account" and the retention job. A capability with tables that refer to people adds its
+// source here; internal/privacy's tests fail while a column referring to people is unclaimed.
+func PersonalData() []personaldata.Source {
+	return []personaldata.Source{accounts.PersonalData{}, panels.PersonalData{}, funding.PersonalData{}, consent.PersonalData{},
+		standards.PersonalData{}, payments.PersonalData{}, evaluation.PersonalData{}}
 }
 
 // Config is what the handler needs beyond the database.
@@ -49,6 +61,11 @@ type Config struct {
 	Now func() time.Time
 	// MaxInFlight caps the requests served at once; more wait briefly, then get a 503.
 	MaxInFlight int
+	// Mailer sends the outbox's email; without one, emails are written to the log.
+	Mailer notify.Mailer
+	// FiguresMaxAge is how long the national co-production figures are kept before they are
+	// worked out again (in the background); zero works them out on every request.
+	FiguresMaxAge time.Duration
 }
 
 // App is the assembled web application.
@@ -56,6 +73,9 @@ type App struct {
 	Handler  http.Handler
 	Router   *web.Router
 	Accounts *accounts.Service
+	// Background runs the jobs a server runs beside its pages until ctx ends: the outbox
+	// (email and overdue reminders) and the hourly retention job.
+	Background func(ctx context.Context)
 }
 
 // New builds the application on an open, migrated database.
@@ -80,17 +100,20 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		Now func() time.Time
 		Log *slog.Logger
 	}{cfg.Now, cfg.Log}
-	fund := funding.New(d, funding.Options(capOpt))
-	pan := panels.New(d, panels.Options(capOpt))
-	ins := insight.New(d, insight.Options(capOpt))
+	// Attendance at a bid's activity or a panel's meeting owes people for their time.
+	fund := funding.New(d, funding.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.ActivityAttended})
+	pan := panels.New(d, panels.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.MeetingAttended})
+	ins := insight.New(d, insight.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
 	std := standards.New(d, standards.Options(capOpt))
-	pay := payments.New(d, payments.Options(capOpt))
+	pay := payments.New(d, payments.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
 	eva := evaluation.New(d, evaluation.Options(capOpt))
+	apiH := api.New(d, api.Options{Now: cfg.Now, Log: cfg.Log, SecureCookies: secure})
+	priv := privacy.New(d, privacy.Options{Now: cfg.Now, Log: cfg.Log, Sources: PersonalData(), SecureCookies: secure})
 
 	render, err := web.NewRenderer(assets, navigation, cfg.Log,
 		site.Templates, directory.Templates, accounts.Templates,
 		funding.Templates, panels.Templates, insight.Templates,
-		standards.Templates, payments.Templates, evaluation.Templates)
+		standards.Templates, payments.Templates, evaluation.Templates, privacy.Templates, api.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +144,8 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	std.Register(rt)
 	pay.Register(rt)
 	eva.Register(rt)
+	priv.Register(rt)
+	apiH.Register(rt)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -133,11 +158,21 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		web.SecurityHeaders(secure),
 		web.Shed(cfg.MaxInFlight, 250*time.Millisecond),
 		web.Compress,
-		web.LimitBody(1<<20),
+		web.LimitBody(1<<20, payments.MaxUpload),
 		cop.Handler,
 		acc.Middleware,
 	)
-	return &App{Handler: h, Router: rt, Accounts: acc}, nil
+	if cfg.Mailer == nil {
+		cfg.Mailer = notify.Log{Logger: cfg.Log}
+	}
+	outbox := panels.Outbox{DB: d, Mailer: cfg.Mailer, BaseURL: cfg.BaseURL, Now: cfg.Now, Log: cfg.Log}
+	background := func(ctx context.Context) {
+		go outbox.Run(ctx)
+		go ins.KeepFiguresFresh(ctx)
+		go pay.KeepFiguresFresh(ctx)
+		privacy.RetentionEvery(ctx, d, PersonalData(), time.Hour, cfg.Now, cfg.Log)
+	}
+	return &App{Handler: h, Router: rt, Accounts: acc, Background: background}, nil
 }
 
 // navigation is the service navigation: what anyone may look at, then each capability's entry
@@ -148,18 +183,27 @@ func navigation(id *auth.Identity) []web.NavItem {
 		{Text: "Councils", Href: "/councils"},
 		{Text: "Panels", Href: "/panels"},
 		{Text: "Recommendations", Href: "/recommendations"},
+		{Text: "Standards", Href: "/standards"},
 		{Text: "Paid roles", Href: "/opportunities"},
 		{Text: "Data", Href: "/data"},
 	}
 	if id == nil {
 		return items
 	}
-	items = append(items, web.NavItem{Text: "Funding", Href: "/funding"})
+	items = append(items, web.NavItem{Text: "Funding", Href: "/funding"},
+		web.NavItem{Text: "Evaluation", Href: "/evaluation"})
+	if id.HasAny(auth.Member, auth.Facilitator, auth.CouncilOfficer, auth.Finance) {
+		items = append(items, web.NavItem{Text: "Payments", Href: "/payments"})
+	}
 	if id.HasAny(auth.CouncilOfficer, auth.Funder) {
 		items = append(items, web.NavItem{Text: "To answer", Href: "/recommendations/to-answer"})
 	}
 	if id.HasAny(auth.Admin, auth.Facilitator) {
 		items = append(items, web.NavItem{Text: "People", Href: "/people"})
+	}
+	if id.HasAny(auth.Funder, auth.Admin) {
+		items = append(items, web.NavItem{Text: "At the table", Href: "/payments/table"},
+			web.NavItem{Text: "Audit", Href: "/audit"})
 	}
 	return append(items, web.NavItem{Text: "Your account", Href: "/account"})
 }

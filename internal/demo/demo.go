@@ -80,6 +80,7 @@ var people = []demoPerson{
 	{auth.Funder, "Tom Barker", "funder@roundtable.example", true, "Ministry of Housing, Communities and Local Government", true},
 	{auth.Assessor, "Ruth Okafor", "assessor@roundtable.example", true, "Independent Co-production Review (example)", true},
 	{auth.Admin, "Priya Shah", "admin@roundtable.example", true, "", true},
+	{auth.Finance, "Alex Morgan", "finance@roundtable.example", true, "Luton Homelessness Partnership", true},
 	// A member with no email and no password yet: the facilitator issues her a sign-in code.
 	{auth.Member, "Lee", "lee", false, "Luton Homelessness Partnership", false},
 }

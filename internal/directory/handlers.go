@@ -87,6 +87,9 @@ type CouncilView struct {
 	ReplacedBy *Council
 	// Predecessors are the past councils whose areas this one now serves.
 	Predecessors []Council
+	// SeesEvaluation is true for the council's own officers, the funder and administrators,
+	// who may open its evaluation page.
+	SeesEvaluation bool
 }
 
 func (h *Handlers) council(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -109,7 +112,9 @@ func (h *Handlers) council(w http.ResponseWriter, r *http.Request, rd *web.Rende
 	if err != nil {
 		return err
 	}
-	v := &CouncilView{Page: web.Page{Title: c.Name, Back: "/councils"}, Council: c}
+	me := auth.From(ctx)
+	v := &CouncilView{Page: web.Page{Title: c.Name, Back: "/councils"}, Council: c,
+		SeesEvaluation: me.HasIn(auth.CouncilOfficer, c.OrganisationID) || me.HasAny(auth.Funder, auth.Admin)}
 	if c.Current {
 		if v.Predecessors, err = Predecessors(ctx, h.db, c.GSSCode); err != nil {
 			return err

@@ -62,7 +62,8 @@ func report(in io.Reader, out io.Writer, ci bool) int {
 				continue
 			}
 			isPG := strings.HasSuffix(e.Test, "/postgres") || strings.Contains(e.Test, "/postgres/")
-			isBrowser := strings.HasSuffix(e.Package, "/e2e")
+			// The site-wide crawl, and each capability's journey (TestBrowser...).
+			isBrowser := strings.HasSuffix(e.Package, "/e2e") || strings.HasPrefix(e.Test, "TestBrowser")
 			for _, c := range []*counts{&all, pick(isPG, &postgres), pick(isBrowser, &browser)} {
 				if c == nil {
 					continue
