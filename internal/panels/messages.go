@@ -152,3 +152,22 @@ func (h *Handlers) messages(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	}
 	return rd.Render(w, r, http.StatusOK, "panels/messages", v)
 }
+
+// NotifyPanel queues a message to each member and facilitator of the panel inside tx, for
+// another capability's news (such as a proposal to a standard the panel drafts). Call
+// WakeOutbox after the commit so that email goes at once.
+func NotifyPanel(ctx context.Context, tx *sql.Tx, panelID int64, subject, body, link string, now time.Time) error {
+	var people []int64
+	for _, role := range []auth.Role{auth.Member, auth.Facilitator} {
+		ids, err := panelPeople(ctx, tx, panelID, role)
+		if err != nil {
+			return err
+		}
+		people = append(people, ids...)
+	}
+	_, err := notify(ctx, tx, panelID, people, subject, body, link, now)
+	return err
+}
+
+// WakeOutbox asks the outbox to send what was queued, without waiting for its next poll.
+func WakeOutbox() { wakeOutboxes() }

@@ -13,6 +13,7 @@ import (
 
 	"roundtable/internal/consent"
 	"roundtable/internal/ladder"
+	"roundtable/internal/panels"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
@@ -202,10 +203,22 @@ func Propose(ctx context.Context, d *db.DB, s Standard, n NewProposal, by *auth.
 		if _, err := consent.Open(ctx, tx, subjectOf(id), closes, quorum, now); err != nil {
 			return err
 		}
+		// Everyone in the drafting group is asked to respond.
+		what := map[Kind]string{AddClause: "a new clause", AmendClause: "a change to a clause", RemoveClause: "removing a clause"}[n.Kind]
+		for _, p := range s.Panels {
+			if err := panels.NotifyPanel(ctx, tx, p.ID, "Please respond: "+what+" to "+s.Title,
+				"Someone in the drafting group proposed "+what+". Read it, comment, and say whether you consent by "+web.FormatDateTime(consent.LastMoment(closes))+".",
+				fmt.Sprintf("/standards/%d/proposals/%d", s.ID, id), now); err != nil {
+				return err
+			}
+		}
 		return record(ctx, tx, by, "standard.proposed", subjectOf(id), now, nil, map[string]any{
 			"standard_id": s.ID, "kind": n.Kind, "clause": n.ClauseNumber, "base_revision": target.Revision, "panel_id": n.PanelID,
 			"title": n.Title, "wording": n.Wording, "reason": n.Reason, "indicators": n.Indicators, "closes_at": closes, "quorum": quorum})
 	})
+	if err == nil {
+		panels.WakeOutbox()
+	}
 	return id, err
 }
 
