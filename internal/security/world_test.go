@@ -19,6 +19,7 @@ import (
 	"roundtable/internal/demo"
 	"roundtable/internal/directory"
 	"roundtable/internal/evaluation"
+	"roundtable/internal/funding"
 	"roundtable/internal/ladder"
 	"roundtable/internal/panels"
 	"roundtable/internal/payments"
@@ -72,7 +73,15 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	luton := w.id("SELECT id FROM organisations WHERE name = 'Luton Homelessness Partnership'")
 	w.people["finance"], _ = accountstest.Person(t, d, "Fin Finance", auth.Finance, luton)
 	w.otherTenant(ctx)
+	// A draft programme, which the funder may still change.
+	draft, err := funding.CreateProgramme(ctx, d, nil, funding.NewProgramme{Name: "A draft programme", Purpose: "Homes.", HomesTarget: 10,
+		OpensAt: time.Now().AddDate(0, 1, 0), ClosesAt: time.Now().AddDate(0, 2, 0),
+		RequiredTypes: []directory.StakeholderType{directory.LivedExperience}, Questions: []string{"Who took part?"}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.fixtures()
+	w.ids["draftProgramme"] = strconv.FormatInt(draft, 10)
 	return w
 }
 
