@@ -90,7 +90,7 @@ BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432/roundtable_bench?sslmode=di
 bench: build
 	$(GO) run ./tools/bench --bin bin/roundtable --authorities $(AUTHORITIES) --data $(BENCH_DATA)/sqlite
 	$(if $(BENCH_POSTGRES),$(GO) run ./tools/bench --bin bin/roundtable --authorities $(AUTHORITIES) --data $(BENCH_DATA)/postgres --database-url '$(BENCH_POSTGRES)')
-	ROUNDTABLE_BENCH_DATA=$(BENCH_DATA)/sqlite ROUNDTABLE_BENCH_DATABASE_URL='$(BENCH_POSTGRES)' \
+	ROUNDTABLE_BENCH_DATA=$(abspath $(BENCH_DATA))/sqlite ROUNDTABLE_BENCH_DATABASE_URL='$(BENCH_POSTGRES)' \
 		$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./...
 
 clean:
