@@ -82,10 +82,7 @@ func (h *Handlers) tokenForm(w http.ResponseWriter, r *http.Request, rd *web.Ren
 	for _, d := range Lifetimes {
 		v.Lifetimes = append(v.Lifetimes, web.Option{Value: strconv.Itoa(d), Text: fmt.Sprintf("%d days", d)})
 	}
-	if err != nil {
-		return rd.Mistakes(w, r, "api/token-new", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "api/token-new", v)
+	return rd.Form(w, r, "api/token-new", v, f, err)
 }
 
 func (h *Handlers) newTokenForm(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {

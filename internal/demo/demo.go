@@ -159,5 +159,11 @@ func Load(ctx context.Context, d *db.DB, opt Options) (loaded bool, err error) {
 			return false, fmt.Errorf("%s demo data: %w", c.name, err)
 		}
 	}
+	// The demo's history (months of meetings and proposals) sent messages as it happened; its
+	// people have read all but the last fortnight's, so a member sees what is new, not a pile.
+	if _, err := d.Write.ExecContext(ctx, `UPDATE panel_messages SET read_at = created_at WHERE created_at < $1`,
+		now.UTC().AddDate(0, 0, -14)); err != nil {
+		return false, fmt.Errorf("demo messages: %w", err)
+	}
 	return true, nil
 }

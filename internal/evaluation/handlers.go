@@ -296,10 +296,7 @@ func (h *Handlers) cyclePage(w http.ResponseWriter, r *http.Request, rd *web.Ren
 	if v.Agreement, e = CycleAgreement(ctx, h.db, c.ID); e != nil {
 		return e
 	}
-	if err != nil {
-		return rd.Mistakes(w, r, "evaluation/cycle", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "evaluation/cycle", v)
+	return rd.Form(w, r, "evaluation/cycle", v, f, err)
 }
 
 func (h *Handlers) cycle(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -378,10 +375,7 @@ func (h *Handlers) researchersPage(w http.ResponseWriter, r *http.Request, rd *w
 			}
 		}
 	}
-	if err != nil {
-		return rd.Mistakes(w, r, "evaluation/researchers", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "evaluation/researchers", v)
+	return rd.Form(w, r, "evaluation/researchers", v, f, err)
 }
 
 // trainable lists the people whose research training the signed-in person may record.
@@ -573,10 +567,7 @@ func (h *Handlers) teamPage(w http.ResponseWriter, r *http.Request, rd *web.Rend
 			}
 		}
 	}
-	if err != nil {
-		return rd.Mistakes(w, r, "evaluation/team", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "evaluation/team", v)
+	return rd.Form(w, r, "evaluation/team", v, f, err)
 }
 
 func (h *Handlers) team(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -698,10 +689,7 @@ func (h *Handlers) ratePage(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	for _, u := range units {
 		v.Units = append(v.Units, unitFields(v.Form, u))
 	}
-	if err != nil {
-		return rd.Mistakes(w, r, "evaluation/rate", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "evaluation/rate", v)
+	return rd.Form(w, r, "evaluation/rate", v, f, err)
 }
 
 func (h *Handlers) rateForm(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -809,10 +797,7 @@ func (h *Handlers) moderatePage(w http.ResponseWriter, r *http.Request, rd *web.
 		v.Ready = v.Ready && len(uf.Given) >= 2
 		v.Units = append(v.Units, uf)
 	}
-	if err != nil {
-		return rd.Mistakes(w, r, "evaluation/moderate", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "evaluation/moderate", v)
+	return rd.Form(w, r, "evaluation/moderate", v, f, err)
 }
 
 func (h *Handlers) moderateForm(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {

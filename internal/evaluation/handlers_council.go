@@ -112,10 +112,7 @@ func (h *Handlers) councilPage(w http.ResponseWriter, r *http.Request, rd *web.R
 			return e
 		}
 	}
-	if err != nil {
-		return rd.Mistakes(w, r, "evaluation/council", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "evaluation/council", v)
+	return rd.Form(w, r, "evaluation/council", v, f, err)
 }
 
 // compare fills the comparison, training, plan and examples of the latest published team.
@@ -316,10 +313,7 @@ func (h *Handlers) trainingPage(w http.ResponseWriter, r *http.Request, rd *web.
 	}
 	v := &TrainingView{Page: web.Page{Title: "Training on co-production", Form: f}, Modules: ms, Manages: Oversees(auth.From(r.Context())), ModuleID: moduleID,
 		OnlineOptions: []web.Option{{Value: "yes", Text: "Yes, online"}, {Value: "no", Text: "No, in person"}}}
-	if err != nil {
-		return rd.Mistakes(w, r, "evaluation/training", v, f, err)
-	}
-	return rd.Render(w, r, http.StatusOK, "evaluation/training", v)
+	return rd.Form(w, r, "evaluation/training", v, f, err)
 }
 
 func (h *Handlers) training(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {

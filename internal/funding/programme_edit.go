@@ -9,13 +9,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
 	"roundtable/internal/platform/web"
-	"time"
 )
 
 // UpdateProgramme changes a draft programme: its details and the description of each level of

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -49,9 +48,9 @@ func notify(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subj
 	return out, nil
 }
 
-// deliver wakes the outbox after a commit, so email goes at once rather than at the next
-// poll (see RunOutbox). The messages are already safe in the outbox; the logger is unused.
-func deliver(_ *slog.Logger, msgs []outgoing) {
+// deliver wakes the outbox after a commit that queued msgs, so email goes at once rather than
+// at the next poll (see Outbox.Run). The messages are already safe in the outbox.
+func deliver(msgs []outgoing) {
 	if len(msgs) > 0 {
 		wakeOutboxes()
 	}

@@ -241,7 +241,7 @@ func ExpressInterest(ctx context.Context, d *db.DB, opportunityID int64, by *aut
 			After: map[string]any{"statement": statement}})
 	})
 	if err == nil {
-		deliver(nil, sent)
+		deliver(sent)
 	}
 	return err
 }
@@ -286,7 +286,7 @@ func ReplyToInterest(ctx context.Context, d *db.DB, organisationID, opportunityI
 			Before: map[string]any{"reply": x.Reply}, After: map[string]any{"interest": interestID, "reply": reply}})
 	})
 	if err == nil {
-		deliver(nil, sent)
+		deliver(sent)
 	}
 	return err
 }

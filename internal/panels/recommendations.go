@@ -226,7 +226,7 @@ func CreateRecommendation(ctx context.Context, d *db.DB, panelID int64, n NewRec
 			After: map[string]any{"title": n.Title, "body": n.Body, "addressee": n.Addressee, "closes_at": closes, "quorum": quorum, "response_weeks": weeks}})
 	})
 	if err == nil {
-		deliver(nil, sent)
+		deliver(sent)
 	}
 	return id, err
 }
@@ -398,7 +398,7 @@ func CloseRound(ctx context.Context, d *db.DB, r Recommendation, by *auth.Identi
 		return audit.Record(ctx, tx, e)
 	})
 	if err == nil {
-		deliver(nil, sent)
+		deliver(sent)
 	}
 	return out, err
 }
@@ -464,7 +464,7 @@ func AnswerRecommendation(ctx context.Context, d *db.DB, as Addressee, id int64,
 			After: map[string]any{"status": StatusAnswered, "answer": answer, "reasons": reasons, "late": r.Overdue(now)}})
 	})
 	if err == nil {
-		deliver(nil, sent)
+		deliver(sent)
 	}
 	return err
 }

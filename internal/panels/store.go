@@ -369,7 +369,7 @@ func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, b
 			Subject: fmt.Sprintf("meeting:%d", id), Scope: fmt.Sprintf("panel:%d", panelID), At: now, After: m})
 	})
 	if err == nil {
-		deliver(nil, sent)
+		deliver(sent)
 	}
 	return id, err
 }

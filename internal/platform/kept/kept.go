@@ -45,7 +45,9 @@ func (v *Value[T]) Get(ctx context.Context) (T, time.Time, error) {
 }
 
 // KeepFresh rebuilds the value every half MaxAge until ctx ends, so no visitor waits for a
-// build. It does nothing when values are not kept.
+// build. It does nothing when values are not kept. The first build holds the lock, so requests
+// that come meanwhile wait for it rather than build it a second time; later builds do not, so
+// requests are served the older value until the new one is ready.
 func (v *Value[T]) KeepFresh(ctx context.Context, onError func(error)) {
 	if v.MaxAge <= 0 {
 		return
@@ -53,15 +55,22 @@ func (v *Value[T]) KeepFresh(ctx context.Context, onError func(error)) {
 	tick := time.NewTicker(v.MaxAge / 2)
 	defer tick.Stop()
 	for {
+		v.mu.Lock()
+		first := !v.has
+		if !first {
+			v.mu.Unlock()
+		}
 		at := v.Now()
 		t, err := v.Build(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			onError(err)
-		case err == nil:
+		if !first {
 			v.mu.Lock()
+		}
+		if err == nil {
 			v.value, v.builtAt, v.has = t, at, true
-			v.mu.Unlock()
+		}
+		v.mu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			onError(err)
 		}
 		select {
 		case <-ctx.Done():

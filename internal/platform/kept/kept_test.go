@@ -3,6 +3,7 @@ package kept_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,5 +53,31 @@ func TestKeptValue(t *testing.T) {
 	b, _, _ := fresh.Get(ctx)
 	if a == b {
 		t.Errorf("with no MaxAge every Get builds: %d then %d", a, b)
+	}
+}
+
+// TestFirstBuildIsShared: a request that comes while the background's first build runs waits
+// for it instead of building a second time.
+func TestFirstBuildIsShared(t *testing.T) {
+	clock := testclock.New(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	started, release := make(chan struct{}), make(chan struct{})
+	var builds atomic.Int32
+	v := &kept.Value[int]{MaxAge: time.Hour, Now: clock.Now, Build: func(context.Context) (int, error) {
+		if builds.Add(1) == 1 {
+			close(started)
+			<-release
+		}
+		return 42, nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go v.KeepFresh(ctx, func(err error) { t.Error(err) })
+	<-started
+	got := make(chan int)
+	go func() { n, _, _ := v.Get(ctx); got <- n }()
+	time.Sleep(50 * time.Millisecond) // let Get reach the lock
+	close(release)
+	if n := <-got; n != 42 || builds.Load() != 1 {
+		t.Errorf("got %d after %d builds, want 42 after 1", n, builds.Load())
 	}
 }

@@ -262,6 +262,15 @@ func FormatNumber(n int64) string {
 // Sub returns the folder dir of an embedded file system, for a TemplateSet.
 func Sub(f fs.FS, dir string) fs.FS { return mustSub(f, dir) }
 
+// Form renders a page that holds a form: as it is (200) when err is nil, or again with the
+// person's mistakes (see Mistakes) when it is not.
+func (rd *Renderer) Form(w http.ResponseWriter, r *http.Request, name string, view any, submitted Form, err error) error {
+	if err == nil {
+		return rd.Render(w, r, http.StatusOK, name, view)
+	}
+	return rd.Mistakes(w, r, name, view, submitted, err)
+}
+
 // Mistakes shows a form page again with status 422 when err is a mistake the person can fix
 // (invalid input or a conflict), its error summary listing each one; any other error is
 // returned as it is, for the router to turn into an error page. view is the page's view, a
