@@ -36,6 +36,7 @@ import (
 	"roundtable/internal/platform/notify"
 	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/web"
+	"roundtable/internal/staffsignin"
 )
 
 // version is set at build time (make build).
@@ -436,6 +437,9 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 	}
 	defer d.Close()
 	cfg := app.Config{BaseURL: c.baseURL, Log: log, FiguresMaxAge: 5 * time.Minute}
+	if cfg.StaffSignIn, err = staffsignin.LoadProviders(os.Getenv); err != nil {
+		return err
+	}
 	if c.smtp.Addr != "" {
 		if c.smtp.From == "" {
 			return errors.New("--smtp-from (ROUNDTABLE_SMTP_FROM) is needed with --smtp-addr: the address emails come from")

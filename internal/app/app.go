@@ -26,6 +26,7 @@ import (
 	"roundtable/internal/platform/web"
 	"roundtable/internal/privacy"
 	"roundtable/internal/site"
+	"roundtable/internal/staffsignin"
 	"roundtable/internal/standards"
 )
 
@@ -35,7 +36,8 @@ func Migrations() []db.Migration {
 	var all []db.Migration
 	for _, ms := range [][]db.Migration{audit.Migrations, directory.Migrations, accounts.Migrations,
 		funding.Migrations, consent.Migrations, panels.Migrations, insight.Migrations,
-		standards.Migrations, payments.Migrations, evaluation.Migrations, privacy.Migrations, api.Migrations} {
+		standards.Migrations, payments.Migrations, evaluation.Migrations, privacy.Migrations, api.Migrations,
+		staffsignin.Migrations} {
 		all = append(all, ms...)
 	}
 	return all
@@ -46,7 +48,7 @@ func Migrations() []db.Migration {
 // source here; internal/privacy's tests fail while a column referring to people is unclaimed.
 func PersonalData() []personaldata.Source {
 	return []personaldata.Source{accounts.PersonalData{}, panels.PersonalData{}, funding.PersonalData{}, consent.PersonalData{},
-		standards.PersonalData{}, payments.PersonalData{}, evaluation.PersonalData{}}
+		standards.PersonalData{}, payments.PersonalData{}, evaluation.PersonalData{}, staffsignin.PersonalData{}}
 }
 
 // Config is what the handler needs beyond the database.
@@ -66,6 +68,8 @@ type Config struct {
 	// FiguresMaxAge is how long the national co-production figures are kept before they are
 	// worked out again (in the background); zero works them out on every request.
 	FiguresMaxAge time.Duration
+	// StaffSignIn lists the OpenID Connect providers staff may sign in with (staffsignin).
+	StaffSignIn []staffsignin.Provider
 }
 
 // App is the assembled web application.
@@ -108,12 +112,13 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	pay := payments.New(d, payments.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
 	eva := evaluation.New(d, evaluation.Options(capOpt))
 	apiH := api.New(d, api.Options{Now: cfg.Now, Log: cfg.Log, SecureCookies: secure})
+	staff := staffsignin.New(d, staffsignin.Options{Providers: cfg.StaffSignIn, BaseURL: cfg.BaseURL, SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
 	priv := privacy.New(d, privacy.Options{Now: cfg.Now, Log: cfg.Log, Sources: PersonalData(), SecureCookies: secure})
 
 	render, err := web.NewRenderer(assets, navigation, cfg.Log,
 		site.Templates, directory.Templates, accounts.Templates,
 		funding.Templates, panels.Templates, insight.Templates,
-		standards.Templates, payments.Templates, evaluation.Templates, privacy.Templates, api.Templates)
+		standards.Templates, payments.Templates, evaluation.Templates, privacy.Templates, api.Templates, staffsignin.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +151,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	eva.Register(rt)
 	priv.Register(rt)
 	apiH.Register(rt)
+	staff.Register(rt)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -161,6 +167,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		web.LimitBody(1<<20, payments.MaxUpload),
 		cop.Handler,
 		acc.Middleware,
+		staff.Middleware,
 	)
 	if cfg.Mailer == nil {
 		cfg.Mailer = notify.Log{Logger: cfg.Log}

@@ -238,6 +238,14 @@ var matrix = map[string]expect{
 	"GET /api/v1/standards/versions/{id}":  {path: "/api/v1/standards/versions/{version}", want: "OOOOOOOOO"},
 	"GET /api/v1/standards/adoptions":      {want: "OOOOOOOOO"},
 	"GET /api/v1/":                         {path: "/api/v1/nothing-here", want: "NNNNNNNNN"},
+	// Staff sign-in with an organisation's account (internal/staffsignin); the matrix's app
+	// has no providers configured, so a provider's routes are not found.
+	"GET /sign-in/organisation":                            {want: "OOOOOOOOO"},
+	"GET /sign-in/organisation/{provider}":                 {path: "/sign-in/organisation/none", want: "NNNNNNNNN"},
+	"GET /sign-in/organisation/{provider}/callback":        {path: "/sign-in/organisation/none/callback", want: "NNNNNNNNN"},
+	"GET /account/organisation-account":                    {want: "SOOOOOOOO"},
+	"POST /account/organisation-account/{provider}":        {path: "/account/organisation-account/none", want: "SFNNNNNNN"},
+	"POST /account/organisation-account/{provider}/unlink": {path: "/account/organisation-account/none/unlink", want: "SNNNNNNNN"},
 	// Later additions to panels and funding.
 	"GET /panels/new":             {want: "SFFFFFFOF"},
 	"POST /panels/new":            {want: "SFFFFFFOF"},
