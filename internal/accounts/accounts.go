@@ -7,6 +7,7 @@
 package accounts
 
 import (
+	"context"
 	"embed"
 	"log/slog"
 	"net"
@@ -34,6 +35,12 @@ type Options struct {
 	// Now is the clock; tests pass their own.
 	Now func() time.Time
 	Log *slog.Logger
+	// PasswordRefused, when set, is asked after a right password whether the person must sign
+	// in with their organisation's account instead (internal/staffsignin).
+	PasswordRefused func(ctx context.Context, personID int64) (bool, error)
+	// SignOutAt, when set, names where to send a person signing out of a session, such as
+	// their provider's end-session address; "" for the home page.
+	SignOutAt func(ctx context.Context, sessionHash string) string
 }
 
 // Service holds people and sessions.

@@ -30,6 +30,13 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		personID, err = Authenticate(r.Context(), s.db, f.Get("login"), f.Get("password"), clientAddress(r), s.opt.Now())
 	}
+	if err == nil && s.opt.PasswordRefused != nil {
+		if refused, rerr := s.opt.PasswordRefused(r.Context(), personID); rerr != nil {
+			return rerr
+		} else if refused {
+			err = fieldError(errs.Invalid, "login", "Your organisation asks you to sign in with its own account: choose \"sign in with your organisation's account\" below")
+		}
+	}
 	if err != nil {
 		return s.render.Mistakes(w, r, "accounts/sign-in", v, f, err)
 	}
@@ -40,14 +47,20 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) signOut(w http.ResponseWriter, r *http.Request) error {
+	to := "/"
 	if c, err := r.Cookie(SessionCookieName(s.opt.SecureCookies)); err == nil && c.Value != "" {
+		if s.opt.SignOutAt != nil {
+			if at := s.opt.SignOutAt(r.Context(), auth.HashToken(c.Value)); at != "" {
+				to = at
+			}
+		}
 		if err := EndSession(r.Context(), s.db, auth.HashToken(c.Value)); err != nil {
 			return err
 		}
 	}
 	s.clearSessionCookie(w)
 	web.SetFlash(w, "You have signed out.")
-	return web.Redirect(w, r, "/")
+	return web.Redirect(w, r, to)
 }
 
 // CodeView is the page where a person types the sign-in code they were given.

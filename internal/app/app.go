@@ -98,7 +98,9 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	secure := len(cfg.BaseURL) >= 8 && cfg.BaseURL[:8] == "https://"
-	acc := accounts.New(d, accounts.Options{SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
+	staff := staffsignin.New(d, staffsignin.Options{Providers: cfg.StaffSignIn, BaseURL: cfg.BaseURL, SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
+	acc := accounts.New(d, accounts.Options{SecureCookies: secure, Now: cfg.Now, Log: cfg.Log,
+		PasswordRefused: staff.PasswordRefused, SignOutAt: staff.SignOutAt})
 	dir := directory.New(d)
 	capOpt := struct {
 		Now func() time.Time
@@ -112,7 +114,6 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	pay := payments.New(d, payments.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
 	eva := evaluation.New(d, evaluation.Options(capOpt))
 	apiH := api.New(d, api.Options{Now: cfg.Now, Log: cfg.Log, SecureCookies: secure})
-	staff := staffsignin.New(d, staffsignin.Options{Providers: cfg.StaffSignIn, BaseURL: cfg.BaseURL, SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
 	priv := privacy.New(d, privacy.Options{Now: cfg.Now, Log: cfg.Log, Sources: PersonalData(), SecureCookies: secure})
 
 	render, err := web.NewRenderer(assets, navigation, cfg.Log,

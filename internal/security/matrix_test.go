@@ -246,6 +246,8 @@ var matrix = map[string]expect{
 	"GET /account/organisation-account":                    {want: "SOOOOOOOO"},
 	"POST /account/organisation-account/{provider}":        {path: "/account/organisation-account/none", want: "SFNNNNNNN"},
 	"POST /account/organisation-account/{provider}/unlink": {path: "/account/organisation-account/none/unlink", want: "SNNNNNNNN"},
+	"GET /admin/organisation-sign-in":                      {want: "SFFFFFFOF"},
+	"POST /admin/organisation-sign-in":                     {want: "SFFFFFFOF"},
 	// Later additions to panels and funding.
 	"GET /panels/new":             {want: "SFFFFFFOF"},
 	"POST /panels/new":            {want: "SFFFFFFOF"},

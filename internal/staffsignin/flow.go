@@ -195,7 +195,7 @@ func (s *Service) finish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(w, r, personID); err != nil {
+	if err := s.startSession(w, r, personID, p.ID, raw); err != nil {
 		return err
 	}
 	if first != "" {
@@ -338,7 +338,7 @@ func (s *Service) link(ctx context.Context, p Provider, personID int64, subject,
 }
 
 // startSession signs the person in with a new session, ending any the browser had.
-func (s *Service) startSession(w http.ResponseWriter, r *http.Request, personID int64) error {
+func (s *Service) startSession(w http.ResponseWriter, r *http.Request, personID int64, provider, idToken string) error {
 	name := accounts.SessionCookieName(s.opt.SecureCookies)
 	if c, err := r.Cookie(name); err == nil && c.Value != "" {
 		if err := accounts.EndSession(r.Context(), s.db, auth.HashToken(c.Value)); err != nil {
@@ -348,6 +348,10 @@ func (s *Service) startSession(w http.ResponseWriter, r *http.Request, personID 
 	token, err := accounts.StartSession(r.Context(), s.db, personID, s.opt.Now())
 	if err != nil {
 		return err
+	}
+	if _, err := s.db.Write.ExecContext(r.Context(), "INSERT INTO staff_sessions (token_hash, provider, id_token) VALUES ($1, $2, $3)",
+		auth.HashToken(token), provider, idToken); err != nil {
+		return fmt.Errorf("record provider session: %w", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: name, Value: token, Path: "/", HttpOnly: true, Secure: s.opt.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionLifetime / time.Second)})

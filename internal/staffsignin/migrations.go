@@ -37,6 +37,14 @@ CREATE TABLE staff_signin_starts (
 );
 CREATE INDEX staff_signin_starts_created ON staff_signin_starts(created_at);
 
+-- Sessions started through a provider, with the ID token to send back at sign-out
+-- (RP-initiated logout); they go with their session.
+CREATE TABLE staff_sessions (
+	token_hash TEXT PRIMARY KEY REFERENCES sessions(token_hash) ON DELETE CASCADE,
+	provider TEXT NOT NULL,
+	id_token TEXT NOT NULL
+);
+
 -- Organisations whose people must sign in with their provider: their passwords stop working.
 CREATE TABLE staff_provider_required (
 	organisation_id BIGINT PRIMARY KEY REFERENCES organisations(id) ON DELETE CASCADE,

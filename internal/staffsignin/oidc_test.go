@@ -77,6 +77,24 @@ func (u *users) disable(id string) {
 type opStorage struct {
 	*storage.Storage
 	users *users
+	// signedOut is where the provider may send people back after signing out: Roundtable's
+	// home page, registered as an operator registers it with their provider.
+	signedOut string
+}
+
+type registeredClient struct {
+	op.Client
+	signedOut string
+}
+
+func (c registeredClient) PostLogoutRedirectURIs() []string { return []string{c.signedOut} }
+
+func (s opStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return registeredClient{Client: c, signedOut: s.signedOut}, nil
 }
 
 func (s opStorage) TokenRequestByRefreshToken(ctx context.Context, rt string) (op.RefreshTokenRequest, error) {
@@ -132,7 +150,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		"roundtable-council": storage.WebClient("roundtable-council", "council-secret", base+"/sign-in/organisation/council/callback"),
 		"roundtable-funder":  storage.WebClient("roundtable-funder", "funder-secret", base+"/sign-in/organisation/funder/callback"),
 	}
-	e.opStore = opStorage{Storage: storage.NewStorageWithClients(e.users, clients), users: e.users}
+	e.opStore = opStorage{Storage: storage.NewStorageWithClients(e.users, clients), users: e.users, signedOut: base + "/"}
 	opHandler := exampleop.SetupServer(e.issuer, e.opStore, nil, false)
 	e.op = &httptest.Server{Listener: opL, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.rewriteM.Lock()

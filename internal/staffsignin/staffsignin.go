@@ -16,6 +16,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/web"
 )
@@ -119,4 +120,6 @@ func (s *Service) Register(rt *web.Router) {
 	rt.Handle("GET /account/organisation-account", web.SignedIn, s.accountPage)
 	rt.Handle("POST /account/organisation-account/{provider}", web.SignedIn, s.startLink)
 	rt.Handle("POST /account/organisation-account/{provider}/unlink", web.SignedIn, s.unlink)
+	rt.Handle("GET /admin/organisation-sign-in", web.Roles(auth.Admin), s.requiredPage)
+	rt.Handle("POST /admin/organisation-sign-in", web.Roles(auth.Admin), s.setRequired)
 }
