@@ -13,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -136,16 +137,26 @@ func listen(t *testing.T, host string) net.Listener {
 }
 
 func newEnv(t *testing.T, d *db.DB) *env {
+	// Roundtable on 127.0.0.1 and the provider on localhost, so their cookies stay apart.
+	rtL := listen(t, "127.0.0.1")
+	e, h := build(t, d, "http://"+rtL.Addr().String(), accountstest.Organisation(t, d, "Luton Council"))
+	e.rt = &httptest.Server{Listener: rtL, Config: &http.Server{Handler: h}}
+	e.rt.Start()
+	t.Cleanup(e.rt.Close)
+	return e
+}
+
+// build starts the provider and makes Roundtable's handler for the address base, with the
+// council provider giving new people the council officer role in organisation orgID.
+func build(t *testing.T, d *db.DB, base string, orgID int64) (*env, http.Handler) {
 	e := &env{t: t, d: d, clock: testclock.New(time.Now().UTC()), users: &users{byID: map[string]*storage.User{}, disabled: map[string]bool{}}}
-	e.orgID = accountstest.Organisation(t, d, "Luton Council")
+	e.orgID = orgID
 	var slug string
 	if err := d.Read.QueryRow("SELECT slug FROM organisations WHERE id = $1", e.orgID).Scan(&slug); err != nil {
 		t.Fatal(err)
 	}
-	// Roundtable on 127.0.0.1 and the provider on localhost, so their cookies stay apart.
-	rtL, opL := listen(t, "127.0.0.1"), listen(t, "localhost")
-	base := "http://" + rtL.Addr().String()
-	e.issuer = "http://" + opL.Addr().String()
+	opL := listen(t, "127.0.0.1")
+	e.issuer = "http://localhost:" + strconv.Itoa(opL.Addr().(*net.TCPAddr).Port)
 	clients := map[string]*storage.Client{
 		"roundtable-council": storage.WebClient("roundtable-council", "council-secret", base+"/sign-in/organisation/council/callback"),
 		"roundtable-funder":  storage.WebClient("roundtable-funder", "funder-secret", base+"/sign-in/organisation/funder/callback"),
@@ -188,10 +199,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.rt = &httptest.Server{Listener: rtL, Config: &http.Server{Handler: a.Handler}}
-	e.rt.Start()
-	t.Cleanup(e.rt.Close)
-	return e
+	return e, a.Handler
 }
 
 // browser is one person's cookie jar; it does not follow redirects, so each step is seen.

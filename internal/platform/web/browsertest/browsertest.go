@@ -225,3 +225,15 @@ func (j *Journey) SignOut() {
 		j.t.Fatalf("sign out: %v", err)
 	}
 }
+
+// Elsewhere runs chromedp actions in the browser without checking the page with axe, for
+// steps on another site's pages (an identity provider's login page) that Visit and Submit
+// would hold to Roundtable's standards.
+func (j *Journey) Elsewhere(what string, actions ...chromedp.Action[chromedp.Void]) {
+	j.t.Helper()
+	ctx, cancel := context.WithTimeout(j.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		j.t.Fatalf("%s: %v", what, err)
+	}
+}
