@@ -30,12 +30,8 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		personID, err = Authenticate(r.Context(), s.db, f.Get("login"), f.Get("password"), clientAddress(r), s.opt.Now())
 	}
-	if err == nil && s.opt.PasswordRefused != nil {
-		if refused, rerr := s.opt.PasswordRefused(r.Context(), personID); rerr != nil {
-			return rerr
-		} else if refused {
-			err = fieldError(errs.Invalid, "login", "Your organisation asks you to sign in with its own account: choose \"sign in with your organisation's account\" below")
-		}
+	if err == nil {
+		err = s.passwordRefused(r, personID, "login")
 	}
 	if err != nil {
 		return s.render.Mistakes(w, r, "accounts/sign-in", v, f, err)
@@ -94,6 +90,9 @@ func (s *Service) checkCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.codeFormWithError(w, r, f, err)
 	}
+	if err := s.passwordRefused(r, holder.PersonID, "code"); err != nil {
+		return s.codeFormWithError(w, r, f, err)
+	}
 	v := &PassphraseView{Page: web.Page{Title: "Choose your passphrase"}, Code: auth.NormaliseSignInCode(f.Get("code")), Holder: holder}
 	return s.render.Render(w, r, http.StatusOK, "accounts/passphrase", v)
 }
@@ -103,6 +102,9 @@ func (s *Service) redeemCode(w http.ResponseWriter, r *http.Request) error {
 	now := s.opt.Now()
 	holder, err := CheckSignInCode(r.Context(), s.db, f.Get("code"), clientAddress(r), now)
 	if err != nil {
+		return s.codeFormWithError(w, r, web.Form{}, err)
+	}
+	if err := s.passwordRefused(r, holder.PersonID, "code"); err != nil {
 		return s.codeFormWithError(w, r, web.Form{}, err)
 	}
 	var check errs.Validation
@@ -126,4 +128,20 @@ func (s *Service) redeemCode(w http.ResponseWriter, r *http.Request) error {
 	}
 	web.SetFlash(w, "Your passphrase is saved and you are signed in. Next time, sign in with "+holder.Login+" and your passphrase.")
 	return web.Redirect(w, r, "/account")
+}
+
+// passwordRefused is an error for a person whose organisation requires its own sign-in
+// (Options.PasswordRefused), so neither a password nor a sign-in code signs them in.
+func (s *Service) passwordRefused(r *http.Request, personID int64, field string) error {
+	if s.opt.PasswordRefused == nil {
+		return nil
+	}
+	refused, err := s.opt.PasswordRefused(r.Context(), personID)
+	if err != nil {
+		return err
+	}
+	if refused {
+		return fieldError(errs.Invalid, field, "Your organisation asks you to sign in with its own account instead: on the sign-in page, choose \"sign in with your organisation's account\"")
+	}
+	return nil
 }

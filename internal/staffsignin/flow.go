@@ -240,7 +240,7 @@ func (s *Service) personFor(ctx context.Context, p Provider, subject string, cl 
 				utc(now), strings.ToLower(cl.Email), p.ID, subject); err != nil {
 				return err
 			}
-			return audit.Record(ctx, tx, audit.Entry{ActorID: personID, ActorName: "person " + fmt.Sprint(personID), Action: "staff_signin.signed_in",
+			return audit.Record(ctx, tx, audit.Entry{ActorID: personID, ActorName: nameOf(ctx, tx, personID), Action: "staff_signin.signed_in",
 				Subject: fmt.Sprintf("person:%d", personID), After: map[string]any{"provider": p.ID}, At: now})
 		})
 		return personID, "", err
@@ -332,7 +332,7 @@ func (s *Service) link(ctx context.Context, p Provider, personID int64, subject,
 			VALUES ($1, $2, $3, $4, $5, $6, $6)`, personID, p.ID, subject, strings.ToLower(email), refreshToken, utc(now)); err != nil {
 			return fmt.Errorf("link provider account: %w", err)
 		}
-		return audit.Record(ctx, tx, audit.Entry{ActorID: personID, ActorName: fmt.Sprintf("person %d", personID), Action: "staff_identity.linked",
+		return audit.Record(ctx, tx, audit.Entry{ActorID: personID, ActorName: nameOf(ctx, tx, personID), Action: "staff_identity.linked",
 			Subject: fmt.Sprintf("person:%d", personID), After: map[string]any{"provider": p.ID}, At: now})
 	})
 }
@@ -356,6 +356,15 @@ func (s *Service) startSession(w http.ResponseWriter, r *http.Request, personID 
 	http.SetCookie(w, &http.Cookie{Name: name, Value: token, Path: "/", HttpOnly: true, Secure: s.opt.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionLifetime / time.Second)})
 	return nil
+}
+
+// nameOf is the person's display name, for the audit record of what they did.
+func nameOf(ctx context.Context, tx *sql.Tx, personID int64) string {
+	var name string
+	if err := tx.QueryRowContext(ctx, "SELECT display_name FROM people WHERE id = $1", personID).Scan(&name); err != nil {
+		return fmt.Sprintf("person %d", personID)
+	}
+	return name
 }
 
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

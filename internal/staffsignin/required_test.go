@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"roundtable/internal/accounts"
 	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
 	"roundtable/internal/directory"
@@ -63,6 +64,15 @@ func TestRequiredProviderSignInAndSignOut(t *testing.T) {
 		if p := pw.do("POST", e.rt.URL+"/sign-in", url.Values{"login": {danLogin}, "password": {accountstest.Password}}); p.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(p.body, "Your organisation asks you to sign in with its own account") {
 			t.Errorf("password after requirement: status %d", p.status)
+		}
+		// Nor does a sign-in code.
+		code, err := accounts.IssueSignInCode(context.Background(), d, dan, 0, e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := pw.do("POST", e.rt.URL+"/sign-in/code", url.Values{"code": {code}}); p.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(p.body, "Your organisation asks you to sign in with its own account") {
+			t.Errorf("sign-in code after requirement: status %d", p.status)
 		}
 		if p := db1.do("GET", e.rt.URL+"/account", nil); p.status != http.StatusOK || !strings.Contains(p.body, "Dan Funder") {
 			t.Errorf("provider session ended by the requirement: status %d", p.status)
