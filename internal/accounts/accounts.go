@@ -10,7 +10,6 @@ import (
 	"context"
 	"embed"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -148,11 +147,6 @@ func (s *Service) startSession(w http.ResponseWriter, r *http.Request, personID 
 	return nil
 }
 
-// clientAddress is the address throttling counts failures against.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientAddress is the address throttling counts failures against: the client's, worked out
+// once per request behind any trusted proxy.
+func clientAddress(r *http.Request) string { return web.ClientAddr(r) }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"roundtable/internal/accounts"
@@ -70,6 +71,13 @@ type Config struct {
 	FiguresMaxAge time.Duration
 	// StaffSignIn lists the OpenID Connect providers staff may sign in with (staffsignin).
 	StaffSignIn []staffsignin.Provider
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For, Forwarded and
+	// X-Forwarded-Proto headers are believed; with none, every such header is ignored.
+	TrustedProxies web.TrustedProxies
+	// OutboxPoll is how often the outbox looks for work another server queued (a minute when
+	// zero); OutboxLease how long a server may hold messages it claimed before another takes
+	// them over (two minutes when zero).
+	OutboxPoll, OutboxLease time.Duration
 }
 
 // App is the assembled web application.
@@ -80,6 +88,9 @@ type App struct {
 	// Background runs the jobs a server runs beside its pages until ctx ends: the outbox
 	// (email and overdue reminders) and the hourly retention job.
 	Background func(ctx context.Context)
+	// Drain makes /readyz answer 503, so a proxy stops sending new requests before the server
+	// stops (after SIGTERM, during a rolling upgrade).
+	Drain func()
 }
 
 // New builds the application on an open, migrated database.
@@ -129,10 +140,16 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	}))
+	var draining atomic.Bool
 	rt.HandleRaw("GET /readyz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if draining.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "draining: this server is stopping")
+			return
+		}
 		if err := d.Ping(ctx); err != nil {
 			cfg.Log.Warn("not ready", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -159,6 +176,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		rt.Error(w, r, errForbiddenCrossOrigin)
 	}))
 	h := web.Chain(rt,
+		web.ClientAddresses(cfg.TrustedProxies),
 		web.LogRequests(cfg.Log, func(w http.ResponseWriter, r *http.Request, ref string) {
 			http.Error(w, "Sorry, there is a problem with the service. Reference: "+ref, http.StatusInternalServerError)
 		}),
@@ -173,14 +191,15 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	if cfg.Mailer == nil {
 		cfg.Mailer = notify.Log{Logger: cfg.Log}
 	}
-	outbox := panels.Outbox{DB: d, Mailer: cfg.Mailer, BaseURL: cfg.BaseURL, Now: cfg.Now, Log: cfg.Log}
+	outbox := panels.Outbox{DB: d, Mailer: cfg.Mailer, BaseURL: cfg.BaseURL, Now: cfg.Now, Log: cfg.Log,
+		Poll: cfg.OutboxPoll, Lease: cfg.OutboxLease}
 	background := func(ctx context.Context) {
 		go outbox.Run(ctx)
 		go ins.KeepFiguresFresh(ctx)
 		go pay.KeepFiguresFresh(ctx)
 		privacy.RetentionEvery(ctx, d, PersonalData(), time.Hour, cfg.Now, cfg.Log)
 	}
-	return &App{Handler: h, Router: rt, Accounts: acc, Background: background}, nil
+	return &App{Handler: h, Router: rt, Accounts: acc, Background: background, Drain: func() { draining.Store(true) }}, nil
 }
 
 // navigation is the service navigation: what anyone may look at, then each capability's entry

@@ -42,23 +42,44 @@ const (
 	// emailWindow is how old a message may be and still be emailed: a person who adds an
 	// email address today is not sent last year's messages.
 	emailWindow = 3 * 24 * time.Hour
-	// outboxPoll is how often the outbox looks for work when nothing wakes it.
-	outboxPoll = time.Minute
+	// emailBatch is how many messages a server claims at a time, so several servers share a
+	// burst and a server that dies strands few.
+	emailBatch = 20
 )
 
-// Outbox sends the panels' messages by email and reminds addressees of overdue answers.
+// Outbox sends the panels' messages by email and reminds addressees of overdue answers. Any
+// number of servers sharing the database may run one: each claims the messages it sends.
 type Outbox struct {
 	DB      *db.DB
 	Mailer  mail.Mailer
 	BaseURL string // for the link in each email, such as https://roundtable.example
 	Now     func() time.Time
 	Log     *slog.Logger
+	// Poll is how often the outbox looks for work when nothing in this process wakes it: a
+	// minute when zero. Messages another server queues are found at the next poll.
+	Poll time.Duration
+	// Lease is how long a claim on messages holds: two minutes when zero. A server that dies
+	// holding claims loses them after this, and another server sends those messages.
+	Lease time.Duration
 }
 
-// Run works until ctx ends: every minute, and at once when a message is queued in this
-// process (a second server sharing the database picks it up within the minute).
+func (o Outbox) poll() time.Duration {
+	if o.Poll > 0 {
+		return o.Poll
+	}
+	return time.Minute
+}
+
+func (o Outbox) lease() time.Duration {
+	if o.Lease > 0 {
+		return o.Lease
+	}
+	return 2 * time.Minute
+}
+
+// Run works until ctx ends: every Poll, and at once when a message is queued in this process.
 func (o Outbox) Run(ctx context.Context) {
-	t := time.NewTicker(outboxPoll)
+	t := time.NewTicker(o.poll())
 	defer t.Stop()
 	wake := make(chan struct{}, 1)
 	running.Lock()
@@ -85,53 +106,92 @@ func (o Outbox) Run(ctx context.Context) {
 	}
 }
 
-// SendEmail emails each waiting message to a person who has an email address, and records
-// the result: sent, or tried again later with a growing wait (2, 4, 8 ... minutes). It
-// returns how many were sent.
-func (o Outbox) SendEmail(ctx context.Context) (int, error) {
-	now := o.Now().UTC()
-	type waiting struct {
-		id                int64
-		to, subject, body string
-		link              string
-		attempts          int
+// emailDue is a message claimed for emailing.
+type emailDue struct {
+	id                int64
+	to, subject, body string
+	link              string
+	attempts          int // tries before this one
+}
+
+// claimEmail claims up to emailBatch waiting messages for this server until the lease ends,
+// counting the try as it claims: a server killed after sending but before recording it sends
+// that message again at most once, when its claim runs out. On PostgreSQL the rows are locked
+// with SKIP LOCKED, so servers claiming at the same moment take different messages; SQLite has
+// one writer, so its claims take turns.
+func (o Outbox) claimEmail(ctx context.Context, now time.Time) ([]emailDue, error) {
+	lock := ""
+	if o.DB.Dialect == db.Postgres {
+		lock = " FOR UPDATE OF m SKIP LOCKED"
 	}
-	due, err := db.Collect(ctx, o.DB.Read, func(s db.Scanner) (waiting, error) {
-		var m waiting
-		return m, s.Scan(&m.id, &m.to, &m.subject, &m.body, &m.link, &m.attempts)
-	}, `SELECT m.id, p.email, m.subject, m.body, m.link, m.email_attempts FROM panel_messages m JOIN people p ON p.id = m.person_id
-		WHERE m.emailed_at IS NULL AND p.email <> '' AND p.disabled_at IS NULL AND m.email_attempts < $1 AND m.created_at > $2
-		AND (m.email_next_at IS NULL OR m.email_next_at <= $3) ORDER BY m.id LIMIT 100`, emailTries, now.Add(-emailWindow), now)
-	if err != nil {
-		return 0, fmt.Errorf("find email to send: %w", err)
-	}
-	sent := 0
-	for _, m := range due {
-		body := m.body
-		if m.link != "" {
-			body += "\n\n" + strings.TrimRight(o.BaseURL, "/") + m.link
+	var due []emailDue
+	err := o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		due, err = db.Collect(ctx, tx, func(s db.Scanner) (emailDue, error) {
+			var m emailDue
+			return m, s.Scan(&m.id, &m.to, &m.subject, &m.body, &m.link, &m.attempts)
+		}, `SELECT m.id, p.email, m.subject, m.body, m.link, m.email_attempts FROM panel_messages m JOIN people p ON p.id = m.person_id
+			WHERE m.emailed_at IS NULL AND p.email <> '' AND p.disabled_at IS NULL AND m.email_attempts < $1 AND m.created_at > $2
+			AND (m.email_next_at IS NULL OR m.email_next_at <= $3) AND (m.email_claimed_until IS NULL OR m.email_claimed_until <= $3)
+			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+lock, emailTries, now.Add(-emailWindow), now)
+		if err != nil {
+			return err
 		}
-		body += "\n\nYou can read all your messages when you sign in to Roundtable.\n"
-		err := o.Mailer.Send(ctx, mail.Email{To: m.to, Subject: m.subject, Body: body})
-		if ctx.Err() != nil {
-			return sent, ctx.Err()
-		}
-		if err == nil {
-			_, err = o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET emailed_at = $1, email_error = '' WHERE id = $2`, now, m.id)
-			if err != nil {
-				return sent, err
+		for _, m := range due {
+			if _, err := tx.ExecContext(ctx, `UPDATE panel_messages SET email_claimed_until = $1, email_attempts = email_attempts + 1 WHERE id = $2`,
+				now.Add(o.lease()), m.id); err != nil {
+				return err
 			}
-			sent++
-			continue
 		}
-		o.Log.Warn("email not sent; will try again", "message", m.id, "attempt", m.attempts+1, "err", err)
-		wait := time.Duration(2<<min(m.attempts, 10)) * time.Minute
-		if _, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_attempts = email_attempts + 1, email_next_at = $1, email_error = $2 WHERE id = $3`,
-			now.Add(wait), err.Error(), m.id); err != nil {
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim email to send: %w", err)
+	}
+	return due, nil
+}
+
+// SendEmail emails each waiting message to a person who has an email address, a claimed batch
+// at a time, and records the result: sent, or tried again later with a growing wait (2, 4, 8
+// ... minutes). It returns how many were sent.
+func (o Outbox) SendEmail(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		now := o.Now().UTC()
+		due, err := o.claimEmail(ctx, now)
+		if err != nil || len(due) == 0 {
 			return sent, err
 		}
+		for _, m := range due {
+			body := m.body
+			if m.link != "" {
+				body += "\n\n" + strings.TrimRight(o.BaseURL, "/") + m.link
+			}
+			body += "\n\nYou can read all your messages when you sign in to Roundtable.\n"
+			// A send must finish well inside the lease, or another server could take the
+			// message over while this one is still sending it.
+			sendCtx, cancel := context.WithTimeout(ctx, o.lease()/2)
+			err := o.Mailer.Send(sendCtx, mail.Email{To: m.to, Subject: m.subject, Body: body})
+			cancel()
+			if ctx.Err() != nil {
+				return sent, ctx.Err()
+			}
+			if err == nil {
+				_, err = o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET emailed_at = $1, email_error = '', email_claimed_until = NULL WHERE id = $2`, now, m.id)
+				if err != nil {
+					return sent, err
+				}
+				sent++
+				continue
+			}
+			o.Log.Warn("email not sent; will try again", "message", m.id, "attempt", m.attempts+1, "err", err)
+			wait := time.Duration(2<<min(m.attempts, 10)) * time.Minute
+			if _, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_next_at = $1, email_error = $2, email_claimed_until = NULL WHERE id = $3`,
+				now.Add(wait), err.Error(), m.id); err != nil {
+				return sent, err
+			}
+		}
 	}
-	return sent, nil
 }
 
 // RemindOverdue tells the addressee of each recommendation whose answer has just become

@@ -3,6 +3,7 @@ package panels_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -107,5 +108,113 @@ func TestOutboxEmailsAndReminds(t *testing.T) {
 		w.want(w.do("GET", "/panels/messages", "facilitator", nil), 200, "No answer yet: Open the day centre on Sundays")
 		w.wantNot(w.do("GET", "/panels/messages", "bpool-officer", nil), "Open the day centre")
 		w.wantNot(w.do("GET", "/panels/messages", "sam", nil), "Answer overdue")
+	})
+}
+
+// dyingMailer accepts one email, then ends the sending server's context, as if the server
+// were killed after sending but before recording that it sent.
+type dyingMailer struct {
+	mailbox
+	kill context.CancelFunc
+}
+
+func (m *dyingMailer) Send(ctx context.Context, e notify.Email) error {
+	err := m.mailbox.Send(ctx, e)
+	m.kill()
+	return err
+}
+
+func TestOutboxSeveralServersSendEachMessageOnce(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		if _, err := d.Write.Exec(`UPDATE people SET email = 'sam@example.org' WHERE id = $1`, w.ids["sam"]); err != nil {
+			t.Fatal(err)
+		}
+		queue := func(from, n int) {
+			t.Helper()
+			for i := from; i < from+n; i++ {
+				if _, err := d.Write.Exec(`INSERT INTO panel_messages (person_id, subject, body, created_at) VALUES ($1, $2, 'Hello', $3)`,
+					w.ids["sam"], fmt.Sprintf("message %d", i), w.clock.Now().UTC()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		received := func(boxes ...*mailbox) map[string]int {
+			got := map[string]int{}
+			for _, b := range boxes {
+				for _, e := range b.sent {
+					got[e.Subject]++
+				}
+			}
+			return got
+		}
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+		// Four servers send 300 messages at the same moment: each arrives once.
+		queue(0, 300)
+		boxes := make([]*mailbox, 4)
+		var wg sync.WaitGroup
+		for i := range boxes {
+			boxes[i] = &mailbox{}
+			o := panels.Outbox{DB: d, Mailer: boxes[i], Now: w.clock.Now, Log: quiet}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := o.SendEmail(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		got := received(boxes...)
+		if len(got) != 300 {
+			t.Fatalf("%d different messages arrived, want 300", len(got))
+		}
+		shared := 0
+		for subject, n := range got {
+			if n != 1 {
+				t.Errorf("%s arrived %d times", subject, n)
+			}
+		}
+		for _, b := range boxes {
+			if len(b.sent) > 0 {
+				shared++
+			}
+		}
+		t.Logf("300 messages, each once, sent by %d of 4 servers", shared)
+
+		// A server dies holding a claim: the others leave its messages alone until the lease
+		// runs out, then send them. The one it sent but had not recorded goes twice.
+		queue(1000, 50)
+		dieCtx, kill := context.WithCancel(ctx)
+		dying := &dyingMailer{kill: kill}
+		lease := 2 * time.Minute
+		if _, err := (panels.Outbox{DB: d, Mailer: dying, Now: w.clock.Now, Log: quiet, Lease: lease}).SendEmail(dieCtx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("the dying server: %v", err)
+		}
+		survivor := &mailbox{}
+		o := panels.Outbox{DB: d, Mailer: survivor, Now: w.clock.Now, Log: quiet, Lease: lease}
+		if n, err := o.SendEmail(ctx); err != nil || n != 30 {
+			t.Fatalf("survivor sent %d (%v), want the 30 not claimed", n, err)
+		}
+		w.clock.Advance(lease + time.Second)
+		if n, err := o.SendEmail(ctx); err != nil || n != 20 {
+			t.Fatalf("after the lease, survivor sent %d (%v), want the dead server's 20", n, err)
+		}
+		got = received(&dying.mailbox, survivor)
+		twice := 0
+		for i := 1000; i < 1050; i++ {
+			switch got[fmt.Sprintf("message %d", i)] {
+			case 1:
+			case 2:
+				twice++
+			default:
+				t.Errorf("message %d arrived %d times", i, got[fmt.Sprintf("message %d", i)])
+			}
+		}
+		if twice != 1 {
+			t.Errorf("%d messages went twice after the crash, want exactly the 1 sent but not recorded", twice)
+		}
 	})
 }

@@ -183,6 +183,15 @@ ALTER TABLE panel_messages ADD COLUMN read_at {{time}};
 -- When the addressee was reminded that an answer is overdue; once only.
 ALTER TABLE recommendations ADD COLUMN overdue_reminded_at {{time}};
 `,
+}, {
+	Component: "panels", Version: 3, Name: "outbox claims, for several servers",
+	// Safe under old code: a new nullable column that old servers neither read nor write.
+	SQL: `
+-- A server claims messages before emailing them, until this time; after it another server
+-- may take them over (the first one died).
+ALTER TABLE panel_messages ADD COLUMN email_claimed_until {{time}};
+CREATE INDEX panel_messages_unsent ON panel_messages(id) WHERE emailed_at IS NULL;
+`,
 }}
 
 // Options configure the handlers.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"roundtable/internal/accounts"
 	"roundtable/internal/platform/auth"
@@ -106,11 +105,7 @@ func (h *Handlers) checkPassword(r *http.Request, personID int64, password strin
 	if err != nil {
 		return err
 	}
-	host := r.RemoteAddr
-	if i := strings.LastIndex(host, ":"); i > 0 {
-		host = host[:i]
-	}
-	if _, err := accounts.Authenticate(r.Context(), h.db, p.Login, password, host, h.opt.Now()); err != nil {
+	if _, err := accounts.Authenticate(r.Context(), h.db, p.Login, password, web.ClientAddr(r), h.opt.Now()); err != nil {
 		if errs.Is(err, errs.Invalid) {
 			var v errs.Validation
 			v.Add("password", "Your password or passphrase is not right")

@@ -98,7 +98,7 @@ func LogRequests(log *slog.Logger, onPanic func(w http.ResponseWriter, r *http.R
 				if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 					return
 				}
-				log.Info("request", "method", r.Method, "path", r.URL.Path, "status", lw.status,
+				log.Info("request", "method", r.Method, "path", r.URL.Path, "client", ClientAddr(r), "status", lw.status,
 					"bytes", lw.bytes, "ms", float64(time.Since(start).Microseconds())/1000)
 			}()
 			next.ServeHTTP(lw, r)
