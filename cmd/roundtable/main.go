@@ -75,6 +75,11 @@ type config struct {
 	logFormat   string
 	demo        bool
 	smtp        notify.SMTP
+	// Several servers behind a proxy.
+	trustedProxies string
+	outboxPoll     time.Duration
+	outboxLease    time.Duration
+	drain          time.Duration
 }
 
 func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe bool) {
@@ -95,7 +100,21 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe b
 		fs.StringVar(&c.smtp.From, "smtp-from", env("ROUNDTABLE_SMTP_FROM", ""), "the address emails come from (env ROUNDTABLE_SMTP_FROM)")
 		fs.StringVar(&c.smtp.Username, "smtp-user", env("ROUNDTABLE_SMTP_USER", ""), "user name for the mail server, if it needs one (env ROUNDTABLE_SMTP_USER; the password only from ROUNDTABLE_SMTP_PASSWORD)")
 		c.smtp.Password = getenv("ROUNDTABLE_SMTP_PASSWORD")
+		fs.StringVar(&c.trustedProxies, "trusted-proxies", env("ROUNDTABLE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed: CIDRs or addresses, comma-separated, such as 127.0.0.1/32; none by default (env ROUNDTABLE_TRUSTED_PROXIES)")
+		durationVar(fs, &c.outboxPoll, "outbox-poll", env("ROUNDTABLE_OUTBOX_POLL", "1m"), "how often the outbox looks for messages another server queued (env ROUNDTABLE_OUTBOX_POLL)")
+		durationVar(fs, &c.outboxLease, "outbox-lease", env("ROUNDTABLE_OUTBOX_LEASE", "2m"), "how long a server's claim on messages holds before another server may send them (env ROUNDTABLE_OUTBOX_LEASE)")
+		durationVar(fs, &c.drain, "drain", env("ROUNDTABLE_DRAIN", "0s"), "after SIGTERM, how long /readyz answers 503 while requests are still served, so the proxy stops sending here first; 5s behind a load balancer (env ROUNDTABLE_DRAIN)")
 	}
+}
+
+// durationVar is a duration flag whose default may come from the environment; a default that
+// is not a duration is reported when the flags are parsed.
+func durationVar(fs *flag.FlagSet, p *time.Duration, name, def, usage string) {
+	d, err := time.ParseDuration(def)
+	if err != nil {
+		d = -1 // checked in serve
+	}
+	fs.DurationVar(p, name, d, usage)
 }
 
 func (c *config) logger(w io.Writer) *slog.Logger {
@@ -431,12 +450,25 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	// Settings are checked before the database is touched, so a bad one changes nothing.
+	if c.outboxPoll <= 0 || c.outboxLease <= 0 || c.drain < 0 {
+		return errors.New("--outbox-poll and --outbox-lease must be durations above zero, and --drain zero or more, such as 1m, 2m and 5s")
+	}
+	trusted, err := web.ParseTrustedProxies(c.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies (ROUNDTABLE_TRUSTED_PROXIES): %w", err)
+	}
 	d, err := c.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	cfg := app.Config{BaseURL: c.baseURL, Log: log, FiguresMaxAge: 5 * time.Minute}
+	cfg := app.Config{BaseURL: c.baseURL, Log: log, FiguresMaxAge: 5 * time.Minute,
+		OutboxPoll: c.outboxPoll, OutboxLease: c.outboxLease}
+	cfg.TrustedProxies = trusted
+	if len(cfg.TrustedProxies) > 0 {
+		log.Info("believing forwarded headers from these proxies only", "trusted_proxies", cfg.TrustedProxies.String())
+	}
 	if cfg.StaffSignIn, err = staffsignin.LoadProviders(os.Getenv); err != nil {
 		return err
 	}
@@ -484,6 +516,13 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	if c.drain > 0 {
+		// Still serving, but no longer ready: the proxy's health check sees it and sends
+		// new requests to the other servers before this one stops listening.
+		a.Drain()
+		log.Info("draining: /readyz answers 503", "for", c.drain)
+		time.Sleep(c.drain)
 	}
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -43,6 +43,18 @@ CREATE TABLE api_tokens (
 	uses BIGINT NOT NULL DEFAULT 0
 );
 `,
+}, {
+	Component: "api", Version: 2, Name: "write limits held in the database",
+	// Safe under old code: a new table old servers do not read.
+	SQL: `
+-- Each token's bucket of writes, in thousandths of a write, as it stood at the time given;
+-- kept here rather than in a server's memory so the limit holds across servers.
+CREATE TABLE api_write_buckets (
+	token_id BIGINT PRIMARY KEY REFERENCES api_tokens(id) ON DELETE CASCADE,
+	milli BIGINT NOT NULL,
+	at {{time}} NOT NULL
+);
+`,
 }}
 
 // Options configure the handlers.
@@ -62,7 +74,7 @@ type Options struct {
 type Handlers struct {
 	db     *db.DB
 	opt    Options
-	limit  *limiter
+	limit  limiter
 	render *web.Renderer // nil: the router's
 }
 
@@ -80,7 +92,7 @@ func New(d *db.DB, opt Options) *Handlers {
 	if opt.WriteEvery <= 0 {
 		opt.WriteEvery = 12 * time.Second
 	}
-	return &Handlers{db: d, opt: opt, limit: newLimiter(opt.WriteBurst, opt.WriteEvery)}
+	return &Handlers{db: d, opt: opt, limit: limiter{db: d, burst: opt.WriteBurst, interval: opt.WriteEvery}}
 }
 
 // Register adds the routes. The data endpoints and the document are public: they hold

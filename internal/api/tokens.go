@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -206,41 +205,45 @@ func recordUse(ctx context.Context, d *db.DB, t Token, u Use, now time.Time) err
 // actorName names the token where the audit log names who did something.
 func (t Token) actorName() string { return fmt.Sprintf("API token %d (%s)", t.ID, t.Name) }
 
-// limiter is a token bucket per API token: burst writes at once, then one every interval.
-// It lives in memory: a restart forgives, which is harmless for a limit meant to stop a
-// runaway client.
+// limiter is a token bucket per API token: burst writes at once, then one every interval. The
+// buckets are rows in the database, changed in one transaction per write (the row locked on
+// PostgreSQL; SQLite has one writer), so the limit holds however many servers share it.
 type limiter struct {
-	mu       sync.Mutex
-	burst    float64
+	db       *db.DB
+	burst    int
 	interval time.Duration
-	buckets  map[int64]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newLimiter(burst int, interval time.Duration) *limiter {
-	return &limiter{burst: float64(burst), interval: interval, buckets: map[int64]*bucket{}}
 }
 
 // allow takes one write from the token's bucket; when empty it says how long to wait.
-func (l *limiter) allow(id int64, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[id]
-	if !ok {
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[id] = b
+func (l limiter) allow(ctx context.Context, id int64, now time.Time) (ok bool, wait time.Duration, err error) {
+	const one = 1000 // a write, in the thousandths the bucket counts
+	now = utc(now)
+	lock := ""
+	if l.db.Dialect == db.Postgres {
+		lock = " FOR UPDATE"
 	}
-	if now.After(b.at) {
-		b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.interval))
-		b.at = now
-	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) * float64(l.interval))
+	err = l.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_write_buckets (token_id, milli, at) VALUES ($1, $2, $3) ON CONFLICT (token_id) DO NOTHING`,
+			id, l.burst*one, now); err != nil {
+			return err
+		}
+		var milli int64
+		var at time.Time
+		if err := tx.QueryRowContext(ctx, `SELECT milli, at FROM api_write_buckets WHERE token_id = $1`+lock, id).Scan(&milli, &at); err != nil {
+			return err
+		}
+		if now.After(at) {
+			milli = min(int64(l.burst*one), milli+int64(now.Sub(at)*one/l.interval))
+			at = now
+		}
+		if milli >= one {
+			ok = true
+			milli -= one
+		} else {
+			wait = time.Duration(one-milli) * l.interval / one
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE api_write_buckets SET milli = $1, at = $2 WHERE token_id = $3`, milli, at, id)
+		return err
+	})
+	return ok, wait, err
 }

@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"roundtable/internal/api"
+	"roundtable/internal/app"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/db/dbtest"
 	"roundtable/internal/platform/shareddata"
 )
 
@@ -379,6 +384,34 @@ func TestCouncilPages(t *testing.T) {
 		// GET only.
 		if rec = w.do(t, request{method: http.MethodDelete, path: "/api/v1/councils/E06000032"}); rec.Code == 200 {
 			t.Errorf("DELETE answered 200")
+		}
+	})
+}
+
+// Two servers sharing the database share each token's write limit: five writes at once in
+// all, not five on each.
+func TestWriteLimitHoldsAcrossServers(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		first := newWorld(t, d)
+		second, err := app.New(d, app.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := first.token(t, "Busy client")
+		codes := []int{}
+		for i := range 6 {
+			server := first.h
+			if i%2 == 1 {
+				server = second.Handler
+			}
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/outcomes/rough-sleeping", strings.NewReader("not,a,snapshot\n"))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			rec := httptest.NewRecorder()
+			server.ServeHTTP(rec, req)
+			codes = append(codes, rec.Code)
+		}
+		if want := []int{422, 422, 422, 422, 422, 429}; !slices.Equal(codes, want) {
+			t.Errorf("answers %v, want %v: the sixth write is over the shared limit", codes, want)
 		}
 	})
 }

@@ -142,7 +142,9 @@ func (h *Handlers) importWith(r *http.Request, t Token) (insight.ImportResult, b
 		return insight.ImportResult{}, false, &apiError{Status: http.StatusForbidden, Code: "forbidden",
 			Message: "The API token may not import outcome data: its scope is " + t.Scope + "."}
 	}
-	if ok, wait := h.limit.allow(t.ID, h.opt.Now()); !ok {
+	if ok, wait, err := h.limit.allow(r.Context(), t.ID, h.opt.Now()); err != nil {
+		return insight.ImportResult{}, false, err
+	} else if !ok {
 		return insight.ImportResult{}, false, &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited",
 			Message: fmt.Sprintf("Too many imports with this token. Try again in %d seconds.", int(math.Ceil(wait.Seconds())))}
 	}

@@ -22,6 +22,7 @@ import (
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/jobs"
 	"roundtable/internal/platform/notify"
 	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/web"
@@ -35,7 +36,7 @@ import (
 // the tables they refer to.
 func Migrations() []db.Migration {
 	var all []db.Migration
-	for _, ms := range [][]db.Migration{audit.Migrations, directory.Migrations, accounts.Migrations,
+	for _, ms := range [][]db.Migration{audit.Migrations, jobs.Migrations, directory.Migrations, accounts.Migrations,
 		funding.Migrations, consent.Migrations, panels.Migrations, insight.Migrations,
 		standards.Migrations, payments.Migrations, evaluation.Migrations, privacy.Migrations, api.Migrations,
 		staffsignin.Migrations} {
@@ -197,7 +198,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		go outbox.Run(ctx)
 		go ins.KeepFiguresFresh(ctx)
 		go pay.KeepFiguresFresh(ctx)
-		privacy.RetentionEvery(ctx, d, PersonalData(), time.Hour, cfg.Now, cfg.Log)
+		privacy.RetentionEvery(ctx, d, PersonalData(), time.Hour, cfg.Now, cfg.Log, jobs.Holder())
 	}
 	return &App{Handler: h, Router: rt, Accounts: acc, Background: background, Drain: func() { draining.Store(true) }}, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/jobs"
 	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/web"
 )
@@ -74,24 +75,16 @@ func (h *Handlers) Register(rt *web.Router) {
 }
 
 // RetentionEvery runs the retention job now and then every interval until ctx ends, logging
-// what each source deleted. The server runs it hourly.
-func RetentionEvery(ctx context.Context, d *db.DB, sources []personaldata.Source, interval time.Duration, now func() time.Time, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+// what each source deleted. The server runs it hourly; with several servers, only the one
+// holding the job's lease (holder names it) runs it each hour.
+func RetentionEvery(ctx context.Context, d *db.DB, sources []personaldata.Source, interval time.Duration, now func() time.Time, log *slog.Logger, holder string) {
+	jobs.Every(ctx, d, "retention", holder, interval, now, log, func(ctx context.Context) error {
 		results, err := personaldata.Expire(ctx, d, sources, now())
-		if err != nil && ctx.Err() == nil {
-			log.Error("retention", "err", err)
-		}
 		for _, r := range results {
 			if r.Deleted > 0 {
 				log.Info("retention: deleted expired data", "source", r.Source, "deleted", r.Deleted)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }

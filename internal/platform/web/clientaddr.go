@@ -26,14 +26,14 @@ func ParseTrustedProxies(s string) (TrustedProxies, error) {
 		if !strings.Contains(part, "/") {
 			a, err := netip.ParseAddr(part)
 			if err != nil {
-				return nil, fmt.Errorf("trusted proxies: %q is not an IP address or a CIDR such as 10.0.0.0/8", part)
+				return nil, fmt.Errorf("%q is not an IP address or a CIDR such as 10.0.0.0/8", part)
 			}
 			t = append(t, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 			continue
 		}
 		p, err := netip.ParsePrefix(part)
 		if err != nil {
-			return nil, fmt.Errorf("trusted proxies: %q is not a CIDR such as 10.0.0.0/8", part)
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", part)
 		}
 		if p.Addr().Is4In6() {
 			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
