@@ -22,9 +22,10 @@ import (
 	"roundtable/internal/standards"
 )
 
-// Options say where the reference data is.
+// Options say where the reference data is, and the time the demo's history leads up to.
 type Options struct {
 	AuthoritiesFile string
+	Now             func() time.Time // time.Now when nil; tests load the demo at awkward hours
 }
 
 // Password is every demo account's password. The demo is for looking around, not for real
@@ -150,6 +151,9 @@ func Load(ctx context.Context, d *db.DB, opt Options) (loaded bool, err error) {
 	}
 	// Each capability adds its own demonstration data on top.
 	now := time.Now()
+	if opt.Now != nil {
+		now = opt.Now()
+	}
 	for _, c := range []struct {
 		name string
 		load func(context.Context, *db.DB, time.Time) error

@@ -62,3 +62,29 @@ func TestDemoFillsAnEmptyDatabaseOnce(t *testing.T) {
 }
 
 func timeNow() time.Time { return time.Now() }
+
+// The demo's history is written relative to the moment it is loaded; it must load whatever
+// the hour (a CI run at 1am once found a meeting recorded before it had started), across the
+// clock change and at the turn of a year.
+func TestDemoLoadsAtAnyHour(t *testing.T) {
+	register := shareddata.Path(t, shareddata.Authorities)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{
+		time.Date(2026, 12, 5, 0, 5, 0, 0, london),
+		time.Date(2026, 12, 5, 9, 59, 0, 0, london),
+		time.Date(2026, 12, 31, 23, 55, 0, 0, london),
+		time.Date(2027, 3, 28, 1, 30, 0, 0, time.UTC), // the hour the clocks go forward
+		time.Date(2027, 4, 18, 0, 30, 0, 0, london),  // three weeks on: the past meeting was before the change
+	} {
+		t.Run(at.Format("2006-01-02T15:04"), func(t *testing.T) {
+			t.Parallel()
+			d := dbtest.SQLite(t, app.Migrations())
+			if _, err := demo.Load(context.Background(), d, demo.Options{AuthoritiesFile: register, Now: func() time.Time { return at }}); err != nil {
+				t.Fatalf("demo at %s: %v", at, err)
+			}
+		})
+	}
+}

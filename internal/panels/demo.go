@@ -164,11 +164,16 @@ func demoLuton(ctx context.Context, d *db.DB, panelID int64, now time.Time) erro
 	if err != nil {
 		return fmt.Errorf("demo meeting: %w", err)
 	}
+	// Recorded three hours after it started, whatever the time of day the demo is loaded.
+	pastStart, err := ParseLondon(day(now, -21), "13:00")
+	if err != nil {
+		return err
+	}
 	if err := RecordMeeting(ctx, d, panelID, past, MeetingRecord{Attended: []int64{sam.PersonID, aisha.PersonID, marek.PersonID},
 		Notes:     "Three members came. Marek reported on a visit to the move-on homes in Dallow.\nMembers said tenancy support stops too soon.",
 		Decisions: "Draft a recommendation to the council that tenancy support lasts at least 12 months.",
 		Actions:   "Jo to draft the recommendation with Aisha by next week.\nSam to ask people at the day centre what support they had."},
-		jo, now.AddDate(0, 0, -21).Add(3*time.Hour)); err != nil {
+		jo, pastStart.Add(3*time.Hour)); err != nil {
 		return fmt.Errorf("demo meeting record: %w", err)
 	}
 	next, err := CreateMeeting(ctx, d, panelID, NewMeeting{Title: "Panel meeting: winter shelter",
