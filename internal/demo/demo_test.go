@@ -77,7 +77,7 @@ func TestDemoLoadsAtAnyHour(t *testing.T) {
 		time.Date(2026, 12, 5, 9, 59, 0, 0, london),
 		time.Date(2026, 12, 31, 23, 55, 0, 0, london),
 		time.Date(2027, 3, 28, 1, 30, 0, 0, time.UTC), // the hour the clocks go forward
-		time.Date(2027, 4, 18, 0, 30, 0, 0, london),  // three weeks on: the past meeting was before the change
+		time.Date(2027, 4, 18, 0, 30, 0, 0, london),   // three weeks on: the past meeting was before the change
 	} {
 		t.Run(at.Format("2006-01-02T15:04"), func(t *testing.T) {
 			t.Parallel()
