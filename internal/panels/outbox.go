@@ -12,6 +12,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/jobs"
 	mail "roundtable/internal/platform/notify"
 	"roundtable/internal/platform/web"
 )
@@ -119,7 +120,7 @@ type emailDue struct {
 // that message again at most once, when its claim runs out. On PostgreSQL the rows are locked
 // with SKIP LOCKED, so servers claiming at the same moment take different messages; SQLite has
 // one writer, so its claims take turns.
-func (o Outbox) claimEmail(ctx context.Context, now time.Time) ([]emailDue, error) {
+func (o Outbox) claimEmail(ctx context.Context, holder string, now time.Time) ([]emailDue, error) {
 	lock := ""
 	if o.DB.Dialect == db.Postgres {
 		lock = " FOR UPDATE OF m SKIP LOCKED"
@@ -138,8 +139,8 @@ func (o Outbox) claimEmail(ctx context.Context, now time.Time) ([]emailDue, erro
 			return err
 		}
 		for _, m := range due {
-			if _, err := tx.ExecContext(ctx, `UPDATE panel_messages SET email_claimed_until = $1, email_attempts = email_attempts + 1 WHERE id = $2`,
-				now.Add(o.lease()), m.id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE panel_messages SET email_claimed_until = $1, email_claimed_by = $2, email_attempts = email_attempts + 1 WHERE id = $3`,
+				now.Add(o.lease()), holder, m.id); err != nil {
 				return err
 			}
 		}
@@ -156,13 +157,25 @@ func (o Outbox) claimEmail(ctx context.Context, now time.Time) ([]emailDue, erro
 // ... minutes). It returns how many were sent.
 func (o Outbox) SendEmail(ctx context.Context) (int, error) {
 	sent := 0
+	holder := jobs.Holder()
 	for {
-		now := o.Now().UTC()
-		due, err := o.claimEmail(ctx, now)
+		due, err := o.claimEmail(ctx, holder, o.Now().UTC())
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
 		for _, m := range due {
+			// The batch's claim may have run out while earlier messages went (a slow mail
+			// server, a busy machine): renew this message's claim just before sending it, and
+			// leave it if another server has taken it over.
+			now := o.Now().UTC()
+			res, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_claimed_until = $1
+				WHERE id = $2 AND email_claimed_by = $3 AND emailed_at IS NULL`, now.Add(o.lease()), m.id, holder)
+			if err != nil {
+				return sent, err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
 			body := m.body
 			if m.link != "" {
 				body += "\n\n" + strings.TrimRight(o.BaseURL, "/") + m.link
@@ -171,7 +184,7 @@ func (o Outbox) SendEmail(ctx context.Context) (int, error) {
 			// A send must finish well inside the lease, or another server could take the
 			// message over while this one is still sending it.
 			sendCtx, cancel := context.WithTimeout(ctx, o.lease()/2)
-			err := o.Mailer.Send(sendCtx, mail.Email{To: m.to, Subject: m.subject, Body: body})
+			err = o.Mailer.Send(sendCtx, mail.Email{To: m.to, Subject: m.subject, Body: body})
 			cancel()
 			if ctx.Err() != nil {
 				return sent, ctx.Err()

@@ -187,9 +187,10 @@ ALTER TABLE recommendations ADD COLUMN overdue_reminded_at {{time}};
 	Component: "panels", Version: 3, Name: "outbox claims, for several servers",
 	// Safe under old code: a new nullable column that old servers neither read nor write.
 	SQL: `
--- A server claims messages before emailing them, until this time; after it another server
--- may take them over (the first one died).
+-- A server (email_claimed_by) claims messages before emailing them, until this time; after it
+-- another server may take them over (the first one died).
 ALTER TABLE panel_messages ADD COLUMN email_claimed_until {{time}};
+ALTER TABLE panel_messages ADD COLUMN email_claimed_by TEXT NOT NULL DEFAULT '';
 CREATE INDEX panel_messages_unsent ON panel_messages(id) WHERE emailed_at IS NULL;
 `,
 }}

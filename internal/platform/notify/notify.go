@@ -111,7 +111,10 @@ func (s SMTP) Send(ctx context.Context, e Email) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("end the message: %w", err)
 	}
-	return c.Quit()
+	// The server has accepted the message: a failed goodbye must not make the outbox send it
+	// again.
+	_ = c.Quit()
+	return nil
 }
 
 // checkHeader refuses a value that would let someone add headers of their own.
