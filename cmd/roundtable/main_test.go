@@ -222,3 +222,29 @@ func TestImportRoughSleeping(t *testing.T) {
 		t.Errorf("a file in neither shape: %v %q", err, stderr)
 	}
 }
+
+// A malformed --trusted-proxies (or its environment variable) stops the server at start with a
+// message naming the setting, before any database is made.
+func TestMalformedTrustedProxiesStopTheServer(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{nil, []string{"--trusted-proxies", "10.0.0.0/33"}},
+		{nil, []string{"--trusted-proxies", "127.0.0.1, nginx.internal"}},
+		{map[string]string{"ROUNDTABLE_TRUSTED_PROXIES": "192.168.1.300"}, nil},
+	} {
+		dir := t.TempDir()
+		env := map[string]string{"ROUNDTABLE_DATA": dir}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		_, _, err := runCmd(t, env, append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), "--trusted-proxies (ROUNDTABLE_TRUSTED_PROXIES)") || !strings.Contains(err.Error(), "is not") {
+			t.Errorf("%v %v: err = %v", tc.env, tc.args, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%v %v: the data folder was touched: %v", tc.env, tc.args, entries)
+		}
+	}
+}
