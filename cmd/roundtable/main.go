@@ -185,8 +185,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return serve(ctx, &c, stderr)
 	case "migrate":
 		c.flags(fs, getenv, false)
+		plan := fs.Bool("plan", false, "change nothing: list the migrations this version would run, and whether servers of the previous version keep working after each (a rolling upgrade)")
 		if err := parse(fs, args, "Bring the database schema up to date. The server also does this when it starts."); err != nil {
 			return err
+		}
+		if *plan {
+			return migrationPlan(ctx, &c, stdout)
 		}
 		log := c.logger(stderr)
 		d, err := c.open(ctx, log)
@@ -531,5 +535,41 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// migrationPlan lists the migrations this binary would run, without running them, and says
+// whether the upgrade can go one server at a time (every migration only adds) or must stop
+// every server first.
+func migrationPlan(ctx context.Context, c *config, stdout io.Writer) error {
+	d, err := db.Open(ctx, db.Options{URL: c.databaseURL, DataDir: c.dataDir})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	pending, err := d.Pending(ctx, app.Migrations())
+	if err != nil {
+		return err
+	}
+	if len(pending) == 0 {
+		fmt.Fprintln(stdout, "The database is up to date: this version runs no migrations.")
+		return nil
+	}
+	fmt.Fprintf(stdout, "This version would run %d migrations:\n", len(pending))
+	unsafe := 0
+	for _, m := range pending {
+		ok, why := db.SafeUnderOldCode(m)
+		verdict := "only adds: safe while old servers run"
+		if !ok {
+			unsafe++
+			verdict = "NOT safe while old servers run: " + why
+		}
+		fmt.Fprintf(stdout, "  %s/%d %s: %s\n", m.Component, m.Version, m.Name, verdict)
+	}
+	if unsafe > 0 {
+		fmt.Fprintln(stdout, "Stop every server before starting this version (see docs/deploy.md, \"Upgrades that cannot roll\").")
+	} else {
+		fmt.Fprintln(stdout, "Every migration only adds: upgrade one server at a time (see docs/deploy.md).")
+	}
 	return nil
 }

@@ -248,3 +248,24 @@ func TestMalformedTrustedProxiesStopTheServer(t *testing.T) {
 		}
 	}
 }
+
+// migrate --plan changes nothing and lists what would run, each with whether old servers
+// survive it.
+func TestMigratePlan(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"ROUNDTABLE_DATA": dir}
+	out, _, err := runCmd(t, env, "migrate", "--plan")
+	if err != nil || !strings.Contains(out, "This version would run") || !strings.Contains(out, "jobs/1 job leases: only adds") ||
+		!strings.Contains(out, "upgrade one server at a time") {
+		t.Fatalf("plan on an empty database: %v\n%s", err, out)
+	}
+	if out2, _, err := runCmd(t, env, "migrate", "--plan"); err != nil || out2 != out {
+		t.Fatalf("the plan changed the database: %v\n%s", err, out2)
+	}
+	if _, _, err := runCmd(t, env, "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := runCmd(t, env, "migrate", "--plan"); err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("plan after migrating: %v\n%s", err, out)
+	}
+}

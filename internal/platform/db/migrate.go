@@ -18,6 +18,10 @@ type Migration struct {
 	// SQL is run as written on both databases after Rewrite; statements are separated by
 	// semicolons at the end of a line.
 	SQL string
+	// NotSafeUnderOldCode says why servers running the previous version would break once this
+	// migration has run (it drops, renames or rewrites what they use), so an upgrade must stop
+	// them all first. Empty for a migration that only adds (see SafeUnderOldCode).
+	NotSafeUnderOldCode string
 }
 
 // Rewrite replaces the tokens that stand for types the two dialects spell differently:
