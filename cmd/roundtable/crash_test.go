@@ -44,8 +44,8 @@ func startServe(t *testing.T, bin string, args ...string) (addr string, cmd *exe
 	for logs.Scan() {
 		line := logs.Text()
 		seen.WriteString(line + "\n")
-		if i := strings.Index(line, `"url":"http://`); i >= 0 {
-			addr = strings.SplitN(line[i+len(`"url":"http://`):], `"`, 2)[0]
+		if i := strings.Index(line, `"listen":"`); i >= 0 {
+			addr = strings.SplitN(line[i+len(`"listen":"`):], `"`, 2)[0]
 			break
 		}
 	}

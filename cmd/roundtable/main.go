@@ -512,7 +512,7 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 	if c.baseURL != "" {
 		url = c.baseURL
 	}
-	log.Info("serving Roundtable", "url", url, "version", version)
+	log.Info("serving Roundtable", "url", url, "listen", ln.Addr().String(), "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go a.Background(ctx)

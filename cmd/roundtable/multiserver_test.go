@@ -38,16 +38,7 @@ func TestSeveralServersBehindNginx(t *testing.T) {
 		if admin == "" {
 			t.Skip("ROUNDTABLE_TEST_POSTGRES is not set")
 		}
-		nginx, err := exec.LookPath("nginx")
-		if err != nil {
-			if _, err = os.Stat("/usr/sbin/nginx"); err != nil {
-				if os.Getenv("CI") != "" {
-					t.Fatal("nginx is not installed (apt-get install nginx-light); CI must run this test")
-				}
-				t.Skip("nginx is not installed (apt-get install nginx-light)")
-			}
-			nginx = "/usr/sbin/nginx"
-		}
+		nginx := needNginx(t)
 		ctx := context.Background()
 		dbURL := freshPostgresDatabase(t, admin)
 		bin := buildBinary(t)
@@ -99,7 +90,7 @@ func TestSeveralServersBehindNginx(t *testing.T) {
 					res, err := alice.Do(req)
 					if err != nil {
 						mu.Lock()
-						failed = append(failed, err.Error())
+						failed = append(failed, "transport error: "+err.Error())
 						mu.Unlock()
 						continue
 					}
@@ -136,9 +127,17 @@ func TestSeveralServersBehindNginx(t *testing.T) {
 		}
 
 		// Only the kill may cost answers: the requests in flight at that moment.
-		t.Logf("%d requests: %d writes answered, %d not answered (in flight at the kill)", requests, len(answered), len(failed))
-		if len(failed) > 8 {
-			t.Errorf("%d requests failed, more than those in flight at the kill: %v", len(failed), failed)
+		// Only the kill may cost answers: requests in flight on the killed server, or sent on
+		// nginx's kept-alive connections to it, which nginx answers 502 (it does not send a form
+		// again once it may have arrived). Anything else (a 500, a 4xx) is a real failure.
+		t.Logf("%d requests: %d writes answered, %d not answered because of the kill: %v", requests, len(answered), len(failed), failed)
+		for _, f := range failed {
+			if !strings.HasSuffix(f, ": 502") {
+				t.Errorf("a request failed other than through the kill: %s", f)
+			}
+		}
+		if len(failed) > requests/20 {
+			t.Errorf("%d requests failed: more than the kill explains", len(failed))
 		}
 		for path, name := range answered {
 			var got string
@@ -169,6 +168,51 @@ func TestSeveralServersBehindNginx(t *testing.T) {
 		lockOut(t, alice, base, "")
 		if code := trySignIn(t, bob, base, "funder@roundtable.example"); code == http.StatusSeeOther {
 			t.Errorf("with the setting off, Bob was not throttled: forwarded headers were believed")
+		}
+	})
+}
+
+// needNginx finds Debian's nginx; CI must have it (.ci/run installs it).
+func needNginx(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/sbin/nginx", "nginx"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("nginx is not installed (apt-get install nginx); CI must run this test")
+	}
+	t.Skip("nginx is not installed (apt-get install nginx)")
+	return ""
+}
+
+// TestDeployGuideRehearsal runs deploy/rehearse.sh, which follows docs/deploy.md step by step
+// with the files in deploy/ (the nginx site, the systemd unit, the environment file): one
+// database, two servers, nginx with TLS, a pg_dump backup restored and checked, and an upgrade
+// one server at a time while a reader sees every page served.
+func TestDeployGuideRehearsal(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) {
+		admin := os.Getenv("ROUNDTABLE_TEST_POSTGRES")
+		if admin == "" {
+			if os.Getenv("CI") != "" {
+				t.Fatal("ROUNDTABLE_TEST_POSTGRES is not set; CI must run this test")
+			}
+			t.Skip("ROUNDTABLE_TEST_POSTGRES is not set")
+		}
+		needNginx(t)
+		bin := buildBinary(t)
+		cmd := exec.Command("bash", "../../deploy/rehearse.sh")
+		cmd.Env = append(os.Environ(), "ROUNDTABLE_BIN="+bin, "PG_ADMIN_URL="+admin,
+			"AUTHORITIES="+shareddata.Path(t, shareddata.Authorities))
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "REHEARSAL PASSED") {
+			t.Fatalf("deploy/rehearse.sh: %v\n%s", err, out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "a reader through nginx") || strings.HasPrefix(line, "backup of") {
+				t.Log(line)
+			}
 		}
 	})
 }

@@ -45,8 +45,8 @@ func Start(bin string, args ...string) (*Server, error) {
 	s := &Server{cmd: cmd}
 	logs := bufio.NewScanner(stderr)
 	for logs.Scan() {
-		if i := strings.Index(logs.Text(), `"url":"http://`); i >= 0 {
-			s.Base = "http://" + strings.SplitN(logs.Text()[i+len(`"url":"http://`):], `"`, 2)[0]
+		if i := strings.Index(logs.Text(), `"listen":"`); i >= 0 {
+			s.Base = "http://" + strings.SplitN(logs.Text()[i+len(`"listen":"`):], `"`, 2)[0]
 			break
 		}
 	}
