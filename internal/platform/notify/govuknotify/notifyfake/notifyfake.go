@@ -494,6 +494,9 @@ func checkUKMobile(number string) string {
 		return r
 	}, number)
 	n = strings.TrimPrefix(n, "+")
+	if n == "" {
+		return "Not enough digits"
+	}
 	for _, r := range n {
 		if r < '0' || r > '9' {
 			return "Must not contain letters or symbols"
