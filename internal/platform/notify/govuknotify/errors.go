@@ -67,8 +67,8 @@ func (e *APIError) HasType(typ string) bool {
 }
 
 // Retryable reports whether sending again later may succeed: when Notify is limiting the
-// rate (429), when it failed inside (5xx), and when the request never got an answer (a
-// network error or a timeout). It is false for a request Notify refused for what it says
+// rate (429), when it failed inside (5xx) or timed out (408), and when the request never got
+// an answer (a network error or a timeout). It is false for a request Notify refused for what it says
 // (400, 403, 404): sending it again would be refused again. A caller that gave up
 // (context.Canceled) is not retried either.
 func Retryable(err error) bool {
