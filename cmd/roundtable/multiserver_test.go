@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +19,7 @@ import (
 
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/nginxtest"
 	"roundtable/internal/platform/notify/notifytest"
 	"roundtable/internal/platform/shareddata"
 )
@@ -175,16 +175,14 @@ func TestSeveralServersBehindNginx(t *testing.T) {
 // needNginx finds Debian's nginx; CI must have it (.ci/run installs it).
 func needNginx(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{"/usr/sbin/nginx", "nginx"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
+	path, err := nginxtest.Find()
+	if err != nil && os.Getenv("CI") != "" {
+		t.Fatalf("%v; CI must run this test", err)
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("nginx is not installed (apt-get install nginx); CI must run this test")
+	if err != nil {
+		t.Skip(err)
 	}
-	t.Skip("nginx is not installed (apt-get install nginx)")
-	return ""
+	return path
 }
 
 // TestDeployGuideRehearsal runs deploy/rehearse.sh, which follows docs/deploy.md step by step
@@ -280,67 +278,19 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startNginx runs nginx in the foreground as a reverse proxy to the servers, with the headers
-// docs/deploy.md sets, and returns its address once it answers.
+// startNginx runs nginx in front of the servers until the test ends, and returns its address.
 func startNginx(t *testing.T, nginx string, ports []int) string {
 	t.Helper()
-	dir := t.TempDir()
-	listen := freePort(t)
-	var upstream strings.Builder
+	var upstreams []string
 	for _, p := range ports {
-		fmt.Fprintf(&upstream, "    server 127.0.0.1:%d max_fails=1 fail_timeout=2s;\n", p)
+		upstreams = append(upstreams, fmt.Sprintf("127.0.0.1:%d", p))
 	}
-	conf := fmt.Sprintf(`daemon off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fastcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  upstream roundtable {
-%[2]s    keepalive 32;
-  }
-  server {
-    listen 127.0.0.1:%[3]d;
-    client_max_body_size 12m;
-    location / {
-      proxy_pass http://roundtable;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_next_upstream error timeout http_503;
-    }
-  }
-}
-`, dir, upstream.String(), listen)
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+	p, err := nginxtest.Start(nginx, upstreams)
+	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(nginx, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", path)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGQUIT); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", listen)
-	waitFor(t, 10*time.Second, "nginx to answer", func() bool {
-		res, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
-	return addr
+	t.Cleanup(p.Stop)
+	return p.Addr
 }
 
 // freshPostgresDatabase makes a database of the test's own and drops it afterwards.
