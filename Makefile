@@ -74,8 +74,12 @@ fuzz: assets
 
 # Load, overload and hostile requests against a demo server, with Debian's hey
 # (apt-get install -y hey): 500 clients for 60 s, then overload, recovery and limits.
+# SERVERS=3: the same load against one server on PostgreSQL, then through Debian's nginx to
+# three servers on the same database (LOAD_POSTGRES names the PostgreSQL server to use).
+SERVERS ?= 1
+LOAD_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 load: build
-	$(GO) run ./tools/load --bin bin/roundtable --authorities $(AUTHORITIES)
+	$(GO) run ./tools/load --bin bin/roundtable --authorities $(AUTHORITIES) --servers $(SERVERS) --postgres '$(LOAD_POSTGRES)' $(LOAD_FLAGS)
 
 # sqlmap and wapiti (apt-get install -y sqlmap wapiti) against a demo server; fails on any finding.
 audit: build

@@ -4,6 +4,11 @@
 // page or form, all at once, so the per-page figures come from the load generator itself.
 //
 //	go run ./tools/load --bin bin/roundtable [--clients 500 --duration 60s --rate 0.5]
+//	go run ./tools/load --bin bin/roundtable --servers 3 [--postgres postgres://...]
+//
+// With --servers above 1 it measures several servers as a funder would run them: the same
+// load against one server on a PostgreSQL database of its own, then through Debian's nginx to
+// that many servers on the same database, and prints the two side by side.
 //
 // Phases: load (the clients spread over the main pages and forms, each client sending rate
 // requests a second, as people who read before they click), overload (far more clients with no
@@ -25,6 +30,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"roundtable/internal/platform/nginxtest"
 	"roundtable/tools/internal/loadtest"
 )
 
@@ -36,11 +42,21 @@ func main() {
 	rate := flag.Float64("rate", 0.5, "requests a second each client sends in the load phase")
 	overloadClients := flag.Int("overload-clients", 1500, "clients, with no pause, in the overload phase")
 	overloadFor := flag.Duration("overload-duration", 20*time.Second, "length of the overload phase")
+	servers := flag.Int("servers", 1, "above 1: the load through nginx to this many servers on PostgreSQL, beside one server")
+	postgres := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "with --servers: a PostgreSQL database to create the load's own database from")
 	flag.Parse()
 	if _, err := exec.LookPath("hey"); err != nil {
 		fail("hey is not installed: apt-get install -y hey")
 	}
-	s := startServer(*bin, *authorities)
+	if *servers > 1 {
+		if severalServers(*bin, *authorities, *postgres, *servers, *clients, *duration, *rate) {
+			fmt.Println("\nFAIL")
+			os.Exit(1)
+		}
+		fmt.Println("\nPASS")
+		return
+	}
+	s := startServer(*bin, *authorities, "--data", "")
 	defer s.stop()
 	failed := false
 	failed = loadPhase(s, *clients, *duration, *rate) || failed
@@ -66,15 +82,20 @@ type server struct {
 	cookies map[string]string // role -> Cookie header
 }
 
-func startServer(bin, authorities string) *server {
+// startServer loads the demo into a new data folder (where = "--data", "") or into the named
+// PostgreSQL database (where = "--database-url", URL) unless it is already there, and serves it.
+func startServer(bin, authorities, flag, where string) *server {
 	dir, err := os.MkdirTemp("", "roundtable-load-")
 	if err != nil {
 		fail("%v", err)
 	}
-	if out, err := exec.Command(bin, "demo", "--data", dir, "--authorities", authorities).CombinedOutput(); err != nil {
+	if where == "" {
+		where = dir
+	}
+	if out, err := exec.Command(bin, "demo", flag, where, "--authorities", authorities).CombinedOutput(); err != nil {
 		fail("demo data: %v\n%s", err, out)
 	}
-	ls, err := loadtest.Start(bin, "--data", dir)
+	ls, err := loadtest.Start(bin, flag, where)
 	if err != nil {
 		os.RemoveAll(dir)
 		fail("%v", err)
@@ -156,28 +177,14 @@ var ms = loadtest.MS
 func loadPhase(s *server, clients int, d time.Duration, rate float64) (failed bool) {
 	fmt.Printf("\n== Load: %d clients for %s, each sending %.2g requests a second, over %d pages and forms ==\n",
 		clients, d, rate, len(targets))
-	results := make([]result, len(targets))
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		n := clients / len(targets)
-		if i < clients%len(targets) {
-			n++
-		}
-		wg.Go(func() { results[i] = s.hey(t, n, d, rate) })
-	}
-	wg.Wait()
+	results := runLoad(s, clients, d, rate)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "page or form\tmethod\trequests\treq/s\tp50\tp99\tslowest\terrors\t")
 	var total, errors int
 	var rps float64
 	for i, t := range targets {
 		r := results[i]
-		bad := r.TransportErrors
-		for code, n := range r.Statuses {
-			if code != t.want {
-				bad += n
-			}
-		}
+		bad := wrongAnswers(t, r)
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%d\t\n", t.name, t.method, r.Requests, r.RPS, ms(r.P50), ms(r.P99), ms(r.Slowest), bad)
 		if bad > 0 {
 			fmt.Fprintf(tw, "\t\t\t\t\t\t\tstatuses %v, want %d\t\n", r.Statuses, t.want)
@@ -189,6 +196,93 @@ func loadPhase(s *server, clients int, d time.Duration, rate float64) (failed bo
 	fmt.Fprintf(tw, "all\t\t%d\t%.1f\t\t\t\t%d\t\n", total, rps, errors)
 	tw.Flush()
 	return errors > 0
+}
+
+// runLoad runs one hey per target at once, the clients shared out between them.
+func runLoad(s *server, clients int, d time.Duration, rate float64) []result {
+	results := make([]result, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		n := clients / len(targets)
+		if i < clients%len(targets) {
+			n++
+		}
+		wg.Go(func() { results[i] = s.hey(t, n, d, rate) })
+	}
+	wg.Wait()
+	return results
+}
+
+// wrongAnswers counts transport errors and answers other than the one the target expects.
+func wrongAnswers(t target, r result) int {
+	bad := r.TransportErrors
+	for code, n := range r.Statuses {
+		if code != t.want {
+			bad += n
+		}
+	}
+	return bad
+}
+
+// severalServers runs the load against one server on a PostgreSQL database of its own, then
+// through nginx against n servers on the same database, and prints both side by side.
+func severalServers(bin, authorities, adminURL string, n, clients int, d time.Duration, rate float64) (failed bool) {
+	nginx, err := nginxtest.Find()
+	if err != nil {
+		fail("%v", err)
+	}
+	dbURL, drop := loadtest.CreateDatabase(adminURL, "roundtable_load")
+	defer drop()
+	first := startServer(bin, authorities, "--database-url", dbURL)
+	defer first.stop()
+	fmt.Printf("\n== Load: %d clients for %s, each sending %.2g requests a second, over %d pages and forms ==\n", clients, d, rate, len(targets))
+	fmt.Println("   first one server on PostgreSQL, then the same through nginx to", n, "servers on the same database")
+	one := runLoad(first, clients, d, rate)
+
+	upstreams := []string{strings.TrimPrefix(first.Base, "http://")}
+	for range n - 1 {
+		ls, err := loadtest.Start(bin, "--database-url", dbURL)
+		if err != nil {
+			fail("%v", err)
+		}
+		defer ls.Stop()
+		upstreams = append(upstreams, strings.TrimPrefix(ls.Base, "http://"))
+	}
+	proxy, err := nginxtest.Start(nginx, upstreams)
+	if err != nil {
+		fail("%v", err)
+	}
+	defer proxy.Stop()
+	// Sessions are rows in the database: the cookies signed in on the first server work on all.
+	viaProxy := &server{Server: &loadtest.Server{Base: "http://" + proxy.Addr}, cookies: first.cookies}
+	several := runLoad(viaProxy, clients, d, rate)
+
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\t1 server\t\t\t\t%d servers behind nginx\t\t\t\t\n", n)
+	fmt.Fprintln(tw, "page or form\treq/s\tp50\tp99\terrors\treq/s\tp50\tp99\terrors\t")
+	var rps [2]float64
+	var reqs, errs [2]int
+	for i, t := range targets {
+		row := t.name
+		for k, r := range []result{one[i], several[i]} {
+			bad := wrongAnswers(t, r)
+			row += fmt.Sprintf("\t%.1f\t%s\t%s\t%d", r.RPS, ms(r.P50), ms(r.P99), bad)
+			rps[k] += r.RPS
+			reqs[k] += r.Requests
+			errs[k] += bad
+		}
+		fmt.Fprintln(tw, row+"\t")
+	}
+	fmt.Fprintf(tw, "all (%d and %d requests)\t%.1f\t\t\t%d\t%.1f\t\t\t%d\t\n", reqs[0], reqs[1], rps[0], errs[0], rps[1], errs[1])
+	tw.Flush()
+	for k, rs := range [][]result{one, several} {
+		for i, t := range targets {
+			if bad := wrongAnswers(t, rs[i]); bad > 0 {
+				fmt.Printf("  %s, %s: statuses %v, transport errors %d (want %d)\n", []string{"1 server", fmt.Sprint(n, " servers")}[k], t.name, rs[i].Statuses, rs[i].TransportErrors, t.want)
+			}
+		}
+	}
+	return errs[0]+errs[1] > 0
 }
 
 // overloadPhase sends far more clients than the server serves at once, with no pause, while a

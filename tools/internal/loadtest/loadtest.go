@@ -159,3 +159,26 @@ func Parse(out string) Result {
 
 // MS formats a latency in milliseconds.
 func MS(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// CreateDatabase makes a PostgreSQL database of its own (named prefix and the time) on the
+// server adminURL names, and returns its URL and a function that drops it.
+func CreateDatabase(adminURL, prefix string) (string, func()) {
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		panic(fmt.Sprintf("the PostgreSQL URL %q: %v", adminURL, err))
+	}
+	name := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
+	psql := func(sqlText string) error {
+		out, err := exec.Command("psql", "-q", adminURL, "-c", sqlText).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s: %v\n%s", sqlText, err, out)
+		}
+		return nil
+	}
+	if err := psql("CREATE DATABASE " + name); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+	u.Path = "/" + name
+	return u.String(), func() { _ = psql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") }
+}
