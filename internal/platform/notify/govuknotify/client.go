@@ -77,18 +77,18 @@ func (c Client) LogValue() slog.Value {
 // are the template's ((placeholders)). Reference is an id of the sender's own, returned in
 // the status and the delivery receipt; Notify asks that it hold no personal data.
 type SMS struct {
-	PhoneNumber     string
-	TemplateID      string
-	Personalisation map[string]string
-	Reference       string
+	PhoneNumber     string            `json:"phone_number"`
+	TemplateID      string            `json:"template_id"`
+	Personalisation map[string]string `json:"personalisation,omitempty"`
+	Reference       string            `json:"reference,omitempty"`
 }
 
 // Email is one email to send, like SMS.
 type Email struct {
-	EmailAddress    string
-	TemplateID      string
-	Personalisation map[string]string
-	Reference       string
+	EmailAddress    string            `json:"email_address"`
+	TemplateID      string            `json:"template_id"`
+	Personalisation map[string]string `json:"personalisation,omitempty"`
+	Reference       string            `json:"reference,omitempty"`
 }
 
 // Sent is Notify's answer to a message it has accepted. Accepted is not delivered: Status
@@ -135,27 +135,15 @@ type Notification struct {
 
 // SendSMS asks Notify to send a text message.
 func (c *Client) SendSMS(ctx context.Context, m SMS) (Sent, error) {
-	body := struct {
-		PhoneNumber     string            `json:"phone_number"`
-		TemplateID      string            `json:"template_id"`
-		Personalisation map[string]string `json:"personalisation,omitempty"`
-		Reference       string            `json:"reference,omitempty"`
-	}{m.PhoneNumber, m.TemplateID, m.Personalisation, m.Reference}
 	var s Sent
-	err := c.do(ctx, http.MethodPost, "/v2/notifications/sms", body, http.StatusCreated, &s)
+	err := c.do(ctx, http.MethodPost, "/v2/notifications/sms", m, http.StatusCreated, &s)
 	return s, err
 }
 
 // SendEmail asks Notify to send an email.
 func (c *Client) SendEmail(ctx context.Context, m Email) (Sent, error) {
-	body := struct {
-		EmailAddress    string            `json:"email_address"`
-		TemplateID      string            `json:"template_id"`
-		Personalisation map[string]string `json:"personalisation,omitempty"`
-		Reference       string            `json:"reference,omitempty"`
-	}{m.EmailAddress, m.TemplateID, m.Personalisation, m.Reference}
 	var s Sent
-	err := c.do(ctx, http.MethodPost, "/v2/notifications/email", body, http.StatusCreated, &s)
+	err := c.do(ctx, http.MethodPost, "/v2/notifications/email", m, http.StatusCreated, &s)
 	return s, err
 }
 
