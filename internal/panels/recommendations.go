@@ -522,8 +522,11 @@ func AddUpdate(ctx context.Context, d *db.DB, id int64, note string, done bool, 
 // AddressedCouncils lists the councils that public recommendations are addressed to, by name,
 // for the register's filter.
 func AddressedCouncils(ctx context.Context, d *db.DB) ([]web.Option, error) {
-	rows, err := d.Read.QueryContext(ctx, `SELECT DISTINCT c.gss_code, c.name FROM recommendations r JOIN councils c ON c.gss_code = r.council_gss
-		WHERE r.status IN ('awaiting', 'answered', 'done') ORDER BY c.name`)
+	// Each council is looked up in the index recommendations_council, rather than every
+	// recommendation read and the councils made distinct.
+	rows, err := d.Read.QueryContext(ctx, `SELECT c.gss_code, c.name FROM councils c
+		WHERE EXISTS (SELECT 1 FROM recommendations r WHERE r.council_gss = c.gss_code AND r.status IN ('awaiting', 'answered', 'done'))
+		ORDER BY c.name`)
 	if err != nil {
 		return nil, fmt.Errorf("list addressed councils: %w", err)
 	}

@@ -39,6 +39,23 @@ func TestMembersAndProfiles(t *testing.T) {
 		if err != nil || len(all) != 2 {
 			t.Errorf("panels %d, %v", len(all), err)
 		}
+		// A switched-off member is no longer counted, in Luton only.
+		if _, err := d.Write.ExecContext(ctx, "UPDATE people SET disabled_at = $1 WHERE id = $2", start, w.ids["marek"]); err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]int{}
+		if all, err = panels.ListPanels(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range all {
+			counts[p.Slug] = p.Members
+		}
+		if p, err = panels.PanelBySlug(ctx, d, "luton"); err != nil || p.Members != 2 || counts["luton"] != 2 || counts[w.bpool.Slug] != 1 {
+			t.Errorf("after switching off a Luton member: Luton %d (%d listed), %v; Blackpool %d", p.Members, counts["luton"], err, counts[w.bpool.Slug])
+		}
+		if _, err := d.Write.ExecContext(ctx, "UPDATE people SET disabled_at = NULL WHERE id = $1", w.ids["marek"]); err != nil {
+			t.Fatal(err)
+		}
 
 		empty, err := panels.GetProfile(ctx, d, w.ids["sam"])
 		if err != nil || !empty.UpdatedAt.IsZero() {
