@@ -98,6 +98,8 @@ func benchPages(b *testing.B, opt db.Options) {
 		public("dashboard-outcomes", "/data/co-production/outcomes"), {"dashboard-building-the-figures", "/data/co-production", nil, uncached.Handler},
 		{"panel-as-member", "/panels/luton", memberCookie, a.Handler},
 		{"bid-as-funder", fmt.Sprintf("/funding/bids/%d", bid), funderCookie, a.Handler},
+		{"funding-as-funder", "/funding", funderCookie, a.Handler},
+		public("council-rough-sleeping", "/councils/E06000032/rough-sleeping"),
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			get := func() *httptest.ResponseRecorder {
