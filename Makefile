@@ -86,7 +86,8 @@ audit: build
 	tools/audit/audit.sh bin/roundtable $(AUTHORITIES)
 
 # The national-scale dataset (issue 8), generated once into $(BENCH_DATA) and then reused: the
-# main pages under hey, one page at a time, on SQLite and on PostgreSQL (BENCH_POSTGRES names a
+# main pages under hey, one page at a time, each beside nginx serving the same bytes as static
+# files (issue 15; needs nginx at /usr/sbin/nginx), on SQLite and on PostgreSQL (BENCH_POSTGRES names a
 # database of its own, dropped and made again when the cache is stale; set it empty to skip),
 # then every Go benchmark on one core, the national ones reading the same dataset.
 BENCH_DATA ?= ./bench-data

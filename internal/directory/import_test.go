@@ -77,6 +77,30 @@ func TestImportRealRegister(t *testing.T) {
 		if len(london) != 1 || len(london[0].Councils) != 33 || london[0].Region.Councils != 33 {
 			t.Errorf("London grouped = %d groups", len(london))
 		}
+		// The grouped list reads fewer columns than ListCouncils: the same councils, in the
+		// same order, with the same codes, names and regions.
+		for _, f := range []directory.CouncilFilter{{}, {Query: "bor"}, {RegionID: regionID(t, regions, "London")}, {Query: "dale", Past: true}} {
+			all, err := directory.ListCouncils(ctx, d, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			groups, err := directory.CouncilsByRegion(ctx, d, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []string
+			for _, c := range all {
+				want = append(want, c.GSSCode+" "+c.Name+" "+c.RegionName+" "+c.RegionSlug)
+			}
+			for _, g := range groups {
+				for _, c := range g.Councils {
+					got = append(got, c.GSSCode+" "+c.Name+" "+g.Region.Name+" "+c.RegionSlug)
+				}
+			}
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("%+v: grouped %q, listed %q", f, got, want)
+			}
+		}
 
 		allerdale, err := directory.CouncilByCode(ctx, d, "E07000026")
 		if err != nil {

@@ -59,4 +59,12 @@ CREATE TABLE council_former_codes (
 	gss_code TEXT NOT NULL REFERENCES councils(gss_code)
 );
 `,
+}, {
+	Component: "directory", Version: 2, Name: "current councils by region",
+	// Safe under old code: an index only.
+	SQL: `
+-- Most pages count each region's current councils (directory.Regions); this index answers the
+-- count without reading the councils' rows (issue 15).
+CREATE INDEX councils_region_current ON councils(region_id, is_current);
+`,
 }}

@@ -13,14 +13,15 @@ import (
 )
 
 // Regions lists the regions met in the register, by name, with their current councils counted.
+// Each region's count reads only the index councils_region_current: Regions is on most pages.
 func Regions(ctx context.Context, d *db.DB) ([]Region, error) {
 	out, err := db.Collect(ctx, d.Read, func(s db.Scanner) (r Region, err error) {
 		err = s.Scan(&r.ID, &r.Name, &r.Slug, &r.Councils)
 		return r, err
 	}, `
-SELECT r.id, r.name, r.slug, COUNT(c.gss_code)
-FROM regions r LEFT JOIN councils c ON c.region_id = r.id AND c.is_current = TRUE
-GROUP BY r.id, r.name, r.slug
+SELECT r.id, r.name, r.slug,
+	(SELECT count(*) FROM councils c WHERE c.region_id = r.id AND c.is_current = TRUE)
+FROM regions r
 ORDER BY r.name`)
 	if err != nil {
 		return nil, fmt.Errorf("list regions: %w", err)
@@ -84,7 +85,13 @@ type CouncilFilter struct {
 
 // ListCouncils lists councils by region name, then name.
 func ListCouncils(ctx context.Context, d *db.DB, f CouncilFilter) ([]Council, error) {
-	q := `SELECT ` + councilColumns + ` WHERE c.is_current = $1`
+	where, args := f.where()
+	return queryCouncils(ctx, d, `SELECT `+councilColumns+where+" ORDER BY COALESCE(r.name, ''), c.name", args...)
+}
+
+// where is the filter as SQL for the councils c (with their regions r).
+func (f CouncilFilter) where() (string, []any) {
+	q := ` WHERE c.is_current = $1`
 	args := []any{!f.Past}
 	if f.RegionID != 0 {
 		args = append(args, f.RegionID)
@@ -94,8 +101,7 @@ func ListCouncils(ctx context.Context, d *db.DB, f CouncilFilter) ([]Council, er
 		args = append(args, "%"+escapeLike(strings.ToLower(s))+"%")
 		q += fmt.Sprintf(` AND (LOWER(c.name) LIKE $%[1]d ESCAPE '\' OR LOWER(c.official_name) LIKE $%[1]d ESCAPE '\')`, len(args))
 	}
-	q += " ORDER BY COALESCE(r.name, ''), c.name"
-	return queryCouncils(ctx, d, q, args...)
+	return q, args
 }
 
 func escapeLike(s string) string {
@@ -117,11 +123,19 @@ type RegionCouncils struct {
 }
 
 // CouncilsByRegion lists the councils the filter keeps, grouped by region in name order.
-// Regions with no council kept are left out.
+// Regions with no council kept are left out. The councils carry only what the list shows:
+// code, name and region (reading every column of every council was most of the councils
+// page's time at national scale).
 func CouncilsByRegion(ctx context.Context, d *db.DB, f CouncilFilter) ([]RegionCouncils, error) {
-	councils, err := ListCouncils(ctx, d, f)
+	where, args := f.where()
+	councils, err := db.Collect(ctx, d.Read, func(s db.Scanner) (c Council, err error) {
+		err = s.Scan(&c.GSSCode, &c.Name, &c.RegionID, &c.RegionName, &c.RegionSlug)
+		c.Current = !f.Past
+		return c, err
+	}, `SELECT c.gss_code, c.name, COALESCE(c.region_id, 0), COALESCE(r.name, ''), COALESCE(r.slug, '')
+FROM councils c LEFT JOIN regions r ON r.id = c.region_id`+where+" ORDER BY COALESCE(r.name, ''), c.name", args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list councils by region: %w", err)
 	}
 	var out []RegionCouncils
 	for _, c := range councils {

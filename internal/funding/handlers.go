@@ -108,23 +108,34 @@ func (h *Handlers) councilOf(ctx context.Context, id *auth.Identity) (directory.
 type HomeView struct {
 	web.Page
 	Programmes []Programme
-	Funder     bool
-	Council    directory.Organisation
-	Bids       []Bid
-	TookPart   []Bid
-	Now        time.Time
+	// Pager pages the programmes.
+	Pager    web.Pager
+	Funder   bool
+	Council  directory.Organisation
+	Bids     []Bid
+	TookPart []Bid
+	Now      time.Time
 	// Assessing counts the submitted bids the person is asked to assess.
 	Assessing int
 }
+
+// programmesPerPage is how many programmes the funding page lists at a time.
+const programmesPerPage = 20
 
 func (h *Handlers) home(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	ctx := r.Context()
 	id := auth.From(ctx)
 	v := &HomeView{Page: web.Page{Title: "Funding"}, Funder: id.Has(auth.Funder), Now: h.opt.Now()}
 	var err error
-	if v.Programmes, err = ListProgrammes(ctx, h.db, v.Funder); err != nil {
+	v.Pager = web.PageFrom(r, programmesPerPage, "Pages of programmes")
+	if v.Programmes, err = ProgrammesPage(ctx, h.db, v.Funder, programmesPerPage+1, v.Pager.Offset()); err != nil {
 		return err
 	}
+	more := len(v.Programmes) > programmesPerPage
+	if more {
+		v.Programmes = v.Programmes[:programmesPerPage]
+	}
+	v.Pager.More(r, more)
 	if id.Has(auth.CouncilOfficer) {
 		if c, err := h.councilOf(ctx, id); err == nil {
 			v.Council = c

@@ -18,6 +18,7 @@ import (
 	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
 	"roundtable/internal/directory"
+	"roundtable/internal/funding"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
@@ -481,4 +482,55 @@ func countWhere(t testing.TB, d *db.DB, q string, args ...any) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// The funding page lists programmes a page at a time, newest closing first; drafts only for
+// the funder.
+func TestProgrammesPaged(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		w := newWorld(t, d, start)
+		ctx := context.Background()
+		// 21 published programmes closing a day apart, and one draft closing last of all.
+		for i := range 22 {
+			id, err := funding.CreateProgramme(ctx, d, nil, funding.NewProgramme{Name: fmt.Sprintf("Programme %02d", i), Purpose: "Homes.",
+				HomesTarget: 10, OpensAt: start, ClosesAt: start.AddDate(0, 0, 1+i), RequiredTypes: []directory.StakeholderType{directory.LivedExperience},
+				Questions: []string{"Who took part?"}}, start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i < 21 {
+				if err := funding.AddPot(ctx, d, nil, id, funding.NewPot{Name: "Capital", Kind: "capital", AmountPence: 100_000, BidLimitPence: 100_000}, start); err != nil {
+					t.Fatal(err)
+				}
+				if err := funding.Publish(ctx, d, nil, id, start); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		names := regexp.MustCompile(`>(Programme \d\d)</a>`)
+		listed := func(body string) []string {
+			var out []string
+			for _, m := range names.FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		// The officer: published ones only, 20 on the first page from the latest closing.
+		first := w.expect("GET", "/funding", "officer", nil, 200, `href="/funding?page=2"`).Body.String()
+		if got := listed(first); len(got) != 20 || got[0] != "Programme 20" || got[19] != "Programme 01" {
+			t.Errorf("officer's first page: %v", got)
+		}
+		second := w.expect("GET", "/funding?page=2", "officer", nil, 200, `href="/funding"`).Body.String()
+		if got := listed(second); len(got) != 1 || got[0] != "Programme 00" || strings.Contains(second, "page=3") {
+			t.Errorf("officer's second page: %v", got)
+		}
+		// The funder sees the draft first, so the pages hold one more programme in all.
+		if got := listed(w.expect("GET", "/funding", "funder", nil, 200).Body.String()); len(got) != 20 || got[0] != "Programme 21" {
+			t.Errorf("funder's first page: %v", got)
+		}
+		if got := listed(w.expect("GET", "/funding?page=2", "funder", nil, 200).Body.String()); len(got) != 2 {
+			t.Errorf("funder's second page: %v", got)
+		}
+	})
 }

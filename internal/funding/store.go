@@ -289,11 +289,22 @@ func checkEligible(ctx context.Context, d *db.DB, codes []string) error {
 
 // ListProgrammes lists programmes, newest closing first; drafts only when drafts is true.
 func ListProgrammes(ctx context.Context, d *db.DB, drafts bool) ([]Programme, error) {
+	return ProgrammesPage(ctx, d, drafts, 0, 0)
+}
+
+// ProgrammesPage lists limit programmes after the first offset, newest closing first (every
+// one when limit is 0); drafts only when drafts is true. The funding page shows a page at a
+// time: at national scale there are a hundred programmes.
+func ProgrammesPage(ctx context.Context, d *db.DB, drafts bool, limit, offset int) ([]Programme, error) {
 	q := "SELECT " + programmeColumns + " FROM funding_programmes"
 	if !drafts {
 		q += " WHERE published_at IS NOT NULL"
 	}
-	out, err := db.Collect(ctx, d.Read, scanProgramme, q+" ORDER BY closes_at DESC, id DESC")
+	q += " ORDER BY closes_at DESC, id DESC"
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(0, offset))
+	}
+	out, err := db.Collect(ctx, d.Read, scanProgramme, q)
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,12 @@ package insight
 import (
 	"encoding/csv"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"math"
 	"slices"
+	"strings"
 
 	"roundtable/internal/ladder"
 	"roundtable/internal/platform/web"
@@ -63,6 +65,35 @@ func (t Table) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// Body is the table's rows as HTML for the page's <tbody>: the first cell heads its row and
+// numeric columns are right-aligned. It is written here rather than in the template because
+// the outcomes page has thousands of cells, and html/template's reflection over each cell made
+// rendering most of that page's time; the text is escaped as the template would.
+func (t Table) Body() template.HTML {
+	var b strings.Builder
+	for _, r := range t.Rows {
+		b.WriteString("<tr class=\"govuk-table__row\">")
+		for i, c := range r {
+			switch {
+			case i == 0:
+				b.WriteString(`<th scope="row" class="govuk-table__header">`)
+			case i < len(t.Columns) && t.Columns[i].Numeric:
+				b.WriteString(`<td class="govuk-table__cell govuk-table__cell--numeric">`)
+			default:
+				b.WriteString(`<td class="govuk-table__cell">`)
+			}
+			b.WriteString(html.EscapeString(c.Text))
+			if i == 0 {
+				b.WriteString("</th>")
+			} else {
+				b.WriteString("</td>")
+			}
+		}
+		b.WriteString("</tr>\n")
+	}
+	return template.HTML(b.String()) // every cell's text is escaped above
 }
 
 // text is a cell of words, the same on the page and in the file.

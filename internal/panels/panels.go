@@ -193,6 +193,14 @@ ALTER TABLE panel_messages ADD COLUMN email_claimed_until {{time}};
 ALTER TABLE panel_messages ADD COLUMN email_claimed_by TEXT NOT NULL DEFAULT '';
 CREATE INDEX panel_messages_unsent ON panel_messages(id) WHERE emailed_at IS NULL;
 `,
+}, {
+	Component: "panels", Version: 4, Name: "the register of recommendations in date order",
+	// Safe under old code: an index only.
+	SQL: `
+-- The register lists recommendations newest first a page at a time; without this index every
+-- page sorted all of them (issue 15).
+CREATE INDEX recommendations_newest ON recommendations((COALESCE(sent_at, drafted_at)), id);
+`,
 }}
 
 // Options configure the handlers.

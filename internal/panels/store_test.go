@@ -2,6 +2,7 @@ package panels_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,23 @@ func TestMembersAndProfiles(t *testing.T) {
 		all, err := panels.ListPanels(ctx, d)
 		if err != nil || len(all) != 2 {
 			t.Errorf("panels %d, %v", len(all), err)
+		}
+		// A switched-off member is no longer counted, in Luton only.
+		if _, err := d.Write.ExecContext(ctx, "UPDATE people SET disabled_at = $1 WHERE id = $2", start, w.ids["marek"]); err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]int{}
+		if all, err = panels.ListPanels(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range all {
+			counts[p.Slug] = p.Members
+		}
+		if p, err = panels.PanelBySlug(ctx, d, "luton"); err != nil || p.Members != 2 || counts["luton"] != 2 || counts[w.bpool.Slug] != 1 {
+			t.Errorf("after switching off a Luton member: Luton %d (%d listed), %v; Blackpool %d", p.Members, counts["luton"], err, counts[w.bpool.Slug])
+		}
+		if _, err := d.Write.ExecContext(ctx, "UPDATE people SET disabled_at = NULL WHERE id = $1", w.ids["marek"]); err != nil {
+			t.Fatal(err)
 		}
 
 		empty, err := panels.GetProfile(ctx, d, w.ids["sam"])
@@ -323,5 +341,34 @@ func TestDueAtInLondon(t *testing.T) {
 	sent = time.Date(2026, 6, 10, 23, 30, 0, 0, time.UTC)
 	if got, want := panels.DueAt(sent, 1), time.Date(2026, 6, 18, 23, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("due %v, want %v", got, want)
+	}
+}
+
+// The public register reads one page of recommendations through the index
+// recommendations_newest instead of sorting them all (issue 15). Query plans are SQLite's
+// here: PostgreSQL chooses by table sizes, and a test's tables are too small to tell.
+func TestRegisterReadsThroughTheIndex(t *testing.T) {
+	d := dbtest.SQLite(t, app.Migrations())
+	q, args := panels.ListQuery(panels.Filter{PublicOnly: true, Limit: 51}, time.Now())
+	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(plan, "\n")
+	if !strings.Contains(joined, "recommendations_newest") || strings.Contains(joined, "TEMP B-TREE") {
+		t.Errorf("the register sorts instead of reading the index:\n%s", joined)
 	}
 }

@@ -1,7 +1,10 @@
 // Command bench measures Roundtable's main pages on the national-scale dataset with Debian's
-// hey (apt-get install -y hey). It generates the dataset once into a cached data folder (or a
-// PostgreSQL database of its own), starts the server on it, then runs hey against one page at
-// a time and prints p50, p99 and requests per second for each.
+// hey (apt-get install -y hey), beside Debian's nginx serving the same bytes as static files.
+// It generates the dataset once into a cached data folder (or a PostgreSQL database of its
+// own), starts the server on it, saves each page as Roundtable sends it (gzip-compressed) for
+// nginx, then runs hey against one page at a time, Roundtable and nginx in turn for a few
+// rounds, and prints for each page both servers' requests per second, the ratio, each server
+// process's CPU time per request (from /proc), and Roundtable's p50 and p99.
 //
 //	go run ./tools/bench --bin bin/roundtable --data bench-data/sqlite
 //	go run ./tools/bench --bin bin/roundtable --data bench-data/postgres --database-url postgres://.../roundtable_bench
@@ -21,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,6 +36,9 @@ import (
 	"roundtable/tools/internal/loadtest"
 )
 
+// nginxPath is the nginx binary that serves the static copies.
+var nginxPath string
+
 // generation names the dataset the cache holds; change it when the generator changes.
 const generation = "national-2"
 
@@ -42,10 +49,15 @@ func main() {
 	dbURL := flag.String("database-url", "", "a PostgreSQL database for the dataset instead of SQLite; it is dropped and created again when the cache is stale")
 	factor := flag.Float64("factor", 1, "a fraction of the national sizes")
 	clients := flag.Int("clients", 8, "concurrent clients on each page")
-	duration := flag.Duration("duration", 8*time.Second, "how long each page is measured")
+	duration := flag.Duration("duration", 4*time.Second, "how long each round measures a page on each server")
+	rounds := flag.Int("rounds", 2, "rounds on each page, Roundtable and nginx in turn")
+	flag.StringVar(&nginxPath, "nginx", "/usr/sbin/nginx", "Debian's nginx (apt-get install -y nginx-light), which serves the same bytes as static files")
 	flag.Parse()
 	if err := loadtest.NeedHey(); err != nil {
 		fail("%v", err)
+	}
+	if _, err := exec.LookPath(nginxPath); err != nil {
+		fail("nginx is not installed at %s (apt-get install -y nginx-light, or --nginx PATH): %v", nginxPath, err)
 	}
 	if err := os.MkdirAll(*data, 0o750); err != nil {
 		fail("%v", err)
@@ -69,7 +81,7 @@ func main() {
 	}
 	s := start(*bin, *data, *dbURL)
 	defer s.Stop()
-	measure(s, newestBid(*data, *dbURL), *clients, *duration, where)
+	measure(s, newestBid(*data, *dbURL), *clients, *duration, max(1, *rounds), where)
 }
 
 func fail(format string, args ...any) {
@@ -175,7 +187,53 @@ func get(s *loadtest.Server, path, cookie string) int {
 
 type page struct{ name, path, cookie string }
 
-func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, where string) {
+// side is one server's figures for a page, summed over the rounds.
+type side struct {
+	requests, bad int
+	elapsed, cpu  time.Duration
+	p50, p99      []time.Duration
+}
+
+func (s side) rps() float64 { return float64(s.requests) / s.elapsed.Seconds() }
+
+// cpuPerRequest is the server's CPU time over the requests it answered.
+func (s side) cpuPerRequest() string {
+	if s.requests == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.3f ms", float64(s.cpu)/float64(s.requests)/float64(time.Millisecond))
+}
+
+// run puts one server under hey for d and adds what it did to s: requests, failures, and the
+// CPU time the server process used meanwhile (hey runs on the same machine, so the server's
+// CPU time per request is the steadiest figure when the machine is shared).
+func (s *side) run(pid int, url, cookie string, clients int, d time.Duration) error {
+	args := []string{"-z", d.String(), "-c", strconv.Itoa(clients), "-disable-redirects", "-t", "30", "-H", "Accept-Encoding: gzip"}
+	if cookie != "" {
+		args = append(args, "-H", "Cookie: "+cookie)
+	}
+	before, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	r, err := loadtest.Hey(append(args, url)...)
+	if err != nil {
+		return err
+	}
+	after, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	// The time hey measured, so that rounds add up to hey's own requests per second.
+	s.requests += r.Requests
+	s.bad += r.Requests - r.Statuses[200] + r.TransportErrors
+	s.elapsed += time.Duration(float64(r.Requests) / r.RPS * float64(time.Second))
+	s.cpu += after - before
+	s.p50, s.p99 = append(s.p50, r.P50), append(s.p99, r.P99)
+	return nil
+}
+
+func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, rounds int, where string) {
 	member, funder := signIn(s, "sam"), signIn(s, "funder@roundtable.example")
 	pages := []page{
 		{"home", "/", ""},
@@ -194,29 +252,54 @@ func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, wher
 		{"funding (funder)", "/funding", funder},
 		{"a bid (funder)", fmt.Sprintf("/funding/bids/%d", bidID), funder},
 	}
-	fmt.Printf("\n== %s: %d clients for %s on each page, one page at a time ==\n", where, clients, d)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "page\tpath\trequests\treq/s\tp50\tp99\tnot 200\t")
-	failed := false
+	// Each page's bytes, as Roundtable sends them, become nginx's static file for that page.
+	var kept []page
+	var bodies [][]byte
+	var left []string
 	for _, p := range pages {
 		if code := get(s, p.path, p.cookie); code != 200 {
-			fmt.Fprintf(tw, "%s\t%s\t\t\t\t\tstatus %d: left out\t\n", p.name, p.path, code)
+			left = append(left, fmt.Sprintf("%s (%s): status %d, left out", p.name, p.path, code))
 			continue
 		}
-		args := []string{"-z", d.String(), "-c", strconv.Itoa(clients), "-disable-redirects", "-t", "30", "-H", "Accept-Encoding: gzip"}
-		if p.cookie != "" {
-			args = append(args, "-H", "Cookie: "+p.cookie)
-		}
-		r, err := loadtest.Hey(append(args, s.Base+p.path)...)
+		gz, err := fetchRaw(s.Base+p.path, p.cookie)
 		if err != nil {
 			s.Stop()
 			fail("%v", err)
 		}
-		bad := r.Requests - r.Statuses[200] + r.TransportErrors
-		failed = failed || bad > 0
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%s\t%s\t%d\t\n", p.name, p.path, r.Requests, r.RPS, loadtest.MS(r.P50), loadtest.MS(r.P99), bad)
+		kept, bodies = append(kept, p), append(bodies, gz)
+	}
+	ngx, err := startStatic(nginxPath, bodies)
+	if err != nil {
+		s.Stop()
+		fail("%v", err)
+	}
+	defer ngx.Stop()
+
+	fmt.Printf("\n== %s: %d clients, %d rounds of %s on each page, Roundtable and nginx (the same bytes as static files) in turn ==\n", where, clients, rounds, d)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "page\tpath\tgzip bytes\tRoundtable req/s\tnginx req/s\tratio\tRoundtable CPU/req\tnginx CPU/req\tp50\tp99\tnot 200\t")
+	failed := false
+	for i, p := range kept {
+		var rt, nx side
+		for range rounds {
+			if err := rt.run(s.PID(), s.Base+p.path, p.cookie, clients, d); err != nil {
+				s.Stop()
+				fail("%v", err)
+			}
+			if err := nx.run(ngx.cmd.Process.Pid, fmt.Sprintf("%s/p%d.html", ngx.Base, i), "", clients, d); err != nil {
+				s.Stop()
+				fail("%v", err)
+			}
+		}
+		failed = failed || rt.bad > 0 || nx.bad > 0
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.1f %%\t%s\t%s\t%s\t%s\t%d\t\n", p.name, p.path, len(bodies[i]), rt.rps(), nx.rps(),
+			100*rt.rps()/nx.rps(), rt.cpuPerRequest(), nx.cpuPerRequest(), loadtest.MS(slices.Max(rt.p50)), loadtest.MS(slices.Max(rt.p99)), rt.bad+nx.bad)
 	}
 	tw.Flush()
+	for _, l := range left {
+		fmt.Println(l)
+	}
+	fmt.Println("ratio: Roundtable's requests per second as a share of nginx's; CPU/req: the server process's user and system time per request; p50 and p99 are Roundtable's, the worst round's.")
 	if failed {
 		s.Stop()
 		fail("some requests were not answered 200")

@@ -72,6 +72,9 @@ func (s *Server) Stop() {
 	})
 }
 
+// PID is the server's process id, to read the CPU time it used.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // NoRedirects is a client that reports redirects rather than following them.
 var NoRedirects = &http.Client{Timeout: 30 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

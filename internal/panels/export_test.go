@@ -1,0 +1,4 @@
+package panels
+
+// ListQuery is the register's query, for the test of its plan.
+var ListQuery = listQuery
