@@ -273,7 +273,6 @@ func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, roun
 		s.Stop()
 		fail("%v", err)
 	}
-	defer ngx.Stop()
 
 	fmt.Printf("\n== %s: %d clients, %d rounds of %s on each page, Roundtable and nginx (the same bytes as static files) in turn ==\n", where, clients, rounds, d)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -282,11 +281,12 @@ func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, roun
 	for i, p := range kept {
 		var rt, nx side
 		for range rounds {
-			if err := rt.run(s.PID(), s.Base+p.path, p.cookie, clients, d); err != nil {
-				s.Stop()
-				fail("%v", err)
+			err := rt.run(s.PID(), s.Base+p.path, p.cookie, clients, d)
+			if err == nil {
+				err = nx.run(ngx.cmd.Process.Pid, fmt.Sprintf("%s/p%d.html", ngx.Base, i), "", clients, d)
 			}
-			if err := nx.run(ngx.cmd.Process.Pid, fmt.Sprintf("%s/p%d.html", ngx.Base, i), "", clients, d); err != nil {
+			if err != nil {
+				ngx.Stop()
 				s.Stop()
 				fail("%v", err)
 			}
@@ -296,6 +296,7 @@ func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, roun
 			100*rt.rps()/nx.rps(), rt.cpuPerRequest(), nx.cpuPerRequest(), loadtest.MS(slices.Max(rt.p50)), loadtest.MS(slices.Max(rt.p99)), rt.bad+nx.bad)
 	}
 	tw.Flush()
+	ngx.Stop()
 	for _, l := range left {
 		fmt.Println(l)
 	}
