@@ -171,18 +171,23 @@ func signIn(s *loadtest.Server, login string) string {
 	return cookie
 }
 
-// get answers a page's status, to leave out pages this build does not have.
+// get answers a page's status, to leave out pages this build does not have. The first request
+// to a national figures page waits for them to be worked out, which on a crowded machine can
+// outlast the client's 30 s: it is asked three times before being left out.
 func get(s *loadtest.Server, path, cookie string) int {
-	req, _ := http.NewRequest("GET", s.Base+path, nil)
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
+	for range 3 {
+		req, _ := http.NewRequest("GET", s.Base+path, nil)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		res, err := loadtest.NoRedirects.Do(req)
+		if err != nil {
+			continue
+		}
+		res.Body.Close()
+		return res.StatusCode
 	}
-	res, err := loadtest.NoRedirects.Do(req)
-	if err != nil {
-		return 0
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return 0
 }
 
 type page struct{ name, path, cookie string }
