@@ -73,6 +73,7 @@ func (t Table) WriteCSV(w io.Writer) error {
 // rendering most of that page's time; the text is escaped as the template would.
 func (t Table) Body() template.HTML {
 	var b strings.Builder
+	b.Grow(len(t.Rows) * (40 + 70*len(t.Columns))) // about the markup of each row and cell
 	for _, r := range t.Rows {
 		b.WriteString("<tr class=\"govuk-table__row\">")
 		for i, c := range r {

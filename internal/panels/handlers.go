@@ -69,10 +69,17 @@ type PanelView struct {
 	Members                        []Member
 	Named                          []Member
 	Meetings                       []Meeting
-	Recommendations                []Recommendation
-	Overdue                        int
-	Now                            time.Time
+	// Recommendations are the newest ones, a page at a time (Pager); Overdue counts all of
+	// the panel's overdue answers.
+	Recommendations []Recommendation
+	Pager           web.Pager
+	Overdue         int
+	Now             time.Time
 }
+
+// panelRecommendationsPerPage is how many recommendations a panel's page lists at a time; the
+// register lists them all.
+const panelRecommendationsPerPage = 10
 
 func (h *Handlers) panelFor(r *http.Request) (Panel, *auth.Identity, error) {
 	p, err := PanelBySlug(r.Context(), h.db, r.PathValue("slug"))
@@ -104,14 +111,19 @@ func (h *Handlers) panel(w http.ResponseWriter, r *http.Request, rd *web.Rendere
 			}
 		}
 	}
-	v.Recommendations, err = ListRecommendations(ctx, h.db, Filter{PanelID: p.ID, PublicOnly: !v.Insider}, now)
-	if err != nil {
+	v.Pager = web.PageFrom(r, panelRecommendationsPerPage, "Pages of recommendations")
+	f := Filter{PanelID: p.ID, PublicOnly: !v.Insider, Limit: panelRecommendationsPerPage + 1, Offset: v.Pager.Offset()}
+	if v.Recommendations, err = ListRecommendations(ctx, h.db, f, now); err != nil {
 		return err
 	}
-	for _, rec := range v.Recommendations {
-		if rec.Overdue(now) {
-			v.Overdue++
-		}
+	more := len(v.Recommendations) > panelRecommendationsPerPage
+	if more {
+		v.Recommendations = v.Recommendations[:panelRecommendationsPerPage]
+	}
+	v.Pager.More(r, more)
+	f.Status = StatusOverdue
+	if v.Overdue, err = CountRecommendations(ctx, h.db, f, now); err != nil {
+		return err
 	}
 	return rd.Render(w, r, http.StatusOK, "panels/panel", v)
 }

@@ -270,5 +270,16 @@ func TestRegisterPages(t *testing.T) {
 		rec = w.do("GET", "/recommendations?council="+lutonGSS+"&page=2", "", nil)
 		w.want(rec, 200, "Recommendation number 01", "Recommendation number 00", "Previous")
 		w.wantNot(rec, "Recommendation number 02<", "Next")
+
+		// The panel's page lists its recommendations ten at a time, and counts every overdue
+		// answer, not only those on the page.
+		rec = w.do("GET", "/panels/luton", "", nil)
+		w.want(rec, 200, "Recommendation number 26", "Recommendation number 17", `href="/panels/luton?page=2"`)
+		w.wantNot(rec, "Recommendation number 16", "overdue")
+		rec = w.do("GET", "/panels/luton?page=3", "sam", nil)
+		w.want(rec, 200, "Recommendation number 06", "Recommendation number 00", `href="/panels/luton?page=2"`)
+		w.wantNot(rec, "Recommendation number 07", "Next")
+		w.advance(365 * 24 * time.Hour)
+		w.want(w.do("GET", "/panels/luton", "", nil), 200, "27 answers are overdue")
 	})
 }

@@ -300,7 +300,30 @@ func ListRecommendations(ctx context.Context, d *db.DB, f Filter, now time.Time)
 // listQuery is ListRecommendations' query. Its order is the index recommendations_newest, so a
 // page of the register reads only that page's rows (a test checks the plan on SQLite).
 func listQuery(f Filter, now time.Time) (string, []any) {
-	q := `SELECT ` + recColumns + ` WHERE 1 = 1`
+	q, args := f.where(now)
+	q = `SELECT ` + recColumns + q
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	q += fmt.Sprintf(" ORDER BY COALESCE(r.sent_at, r.drafted_at) DESC, r.id DESC LIMIT %d OFFSET %d", limit, max(0, f.Offset))
+	return q, args
+}
+
+// CountRecommendations counts the recommendations the filter keeps (its Limit and Offset
+// aside), so that a page listing some of them can say how many are overdue in all.
+func CountRecommendations(ctx context.Context, d *db.DB, f Filter, now time.Time) (int, error) {
+	q, args := f.where(now)
+	var n int
+	if err := d.Read.QueryRowContext(ctx, `SELECT count(*) FROM recommendations r JOIN panels p ON p.id = r.panel_id`+q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count recommendations: %w", err)
+	}
+	return n, nil
+}
+
+// where is the filter as SQL for the recommendations r of the panels p.
+func (f Filter) where(now time.Time) (string, []any) {
+	q := ` WHERE 1 = 1`
 	var args []any
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -331,11 +354,6 @@ func listQuery(f Filter, now time.Time) (string, []any) {
 	default:
 		add("r.status = $%d", f.Status)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 500
-	}
-	q += fmt.Sprintf(" ORDER BY COALESCE(r.sent_at, r.drafted_at) DESC, r.id DESC LIMIT %d OFFSET %d", limit, max(0, f.Offset))
 	return q, args
 }
 
