@@ -85,6 +85,9 @@ func (s *Service) Register(rt *web.Router) {
 	rt.Handle("POST /account/name", web.SignedIn, s.setName)
 	rt.Handle("GET /account/password", web.SignedIn, s.passwordForm)
 	rt.Handle("POST /account/password", web.SignedIn, s.changePassword)
+	rt.Handle("GET /account/contact", web.SignedIn, s.contactPage)
+	rt.Handle("POST /account/contact", web.SignedIn, s.setContact)
+	rt.Handle("POST /account/contact/remove-mobile", web.SignedIn, s.removeMobile)
 
 	// Administrators manage everyone; facilitators the people in the organisations they
 	// facilitate. The handlers check the finer rule against the person or organisation named.
@@ -95,6 +98,9 @@ func (s *Service) Register(rt *web.Router) {
 	rt.Handle("GET /people/{id}", managers, s.person)
 	rt.Handle("POST /people/{id}/code", managers, s.issueCode)
 	rt.Handle("POST /people/{id}/access", managers, s.setAccess)
+	rt.Handle("GET /people/{id}/contact", managers, s.contactPage)
+	rt.Handle("POST /people/{id}/contact", managers, s.setContact)
+	rt.Handle("POST /people/{id}/contact/remove-mobile", managers, s.removeMobile)
 }
 
 // Middleware loads the signed-in person from the session cookie into the request context.

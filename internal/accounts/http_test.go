@@ -204,6 +204,33 @@ func TestRoutesByRole(t *testing.T) {
 		{route: "POST /people/{id}/access", method: "POST", path: leaver + "/access", who: "admin", form: url.Values{"signin": {"on"}}, status: 303, location: leaver},
 		{route: "GET /people/{id}", path: leaver, who: "facilitator", status: 200, contains: []string{"Make a sign-in code", "Turn off account"}},
 
+		// How a person is told about messages: their own choice, or one their facilitator makes
+		// with them; nobody else's.
+		{route: "GET /account/contact", path: "/account/contact", status: 303, location: toSignIn},
+		{route: "POST /account/contact", method: "POST", path: "/account/contact", form: url.Values{"contact": {"text"}, "mobile": {"07700900982"}}, status: 403},
+		{route: "POST /account/contact/remove-mobile", method: "POST", path: "/account/contact/remove-mobile", form: url.Values{}, status: 403},
+		{route: "GET /account/contact", path: "/account/contact", who: "member", status: 200, contains: []string{"How do you want to be told about new messages?", `value="facilitator" checked`, `autocomplete="tel"`}},
+		{route: "POST /account/contact", method: "POST", path: "/account/contact", who: "member", form: url.Values{"contact": {"text"}, "mobile": {"01234 567890"}}, status: 422,
+			contains: []string{"Enter a UK mobile number, like 07700 900 982", `href="#mobile"`, `value="01234 567890"`}},
+		{route: "POST /account/contact", method: "POST", path: "/account/contact", who: "member", form: url.Values{"contact": {"email"}}, status: 422,
+			contains: []string{"There is no email address on this account", `href="#contact"`}},
+		{route: "POST /account/contact", method: "POST", path: "/account/contact", who: "member", form: url.Values{"contact": {"text"}, "mobile": {"07700 900 982"}}, status: 303, location: "/account"},
+		{route: "GET /account", path: "/account", who: "member", status: 200, contains: []string{"By text message", "Mobile: 07700 900982"}},
+		{route: "POST /account/contact/remove-mobile", method: "POST", path: "/account/contact/remove-mobile", who: "member", form: url.Values{}, status: 303, location: "/account"},
+		{route: "GET /account", path: "/account", who: "member", status: 200, contains: []string{"Only through my facilitator"}, lacks: []string{"07700"}},
+		{route: "GET /people/{id}/contact", path: memberA + "/contact", who: "member", status: 403},
+		{route: "GET /people/{id}/contact", path: memberA + "/contact", who: "facilitator", status: 200, contains: []string{"How do they want to be told about new messages?", `autocomplete="off"`}},
+		{route: "GET /people/{id}/contact", path: memberB + "/contact", who: "facilitator", status: 404, lacks: []string{"Bea Bmember"}},
+		{route: "GET /people/{id}/contact", path: officer + "/contact", who: "facilitator", status: 403},
+		{route: "POST /people/{id}/contact", method: "POST", path: memberB + "/contact", who: "facilitator", form: url.Values{"contact": {"text"}, "mobile": {"07700900111"}}, status: 404},
+		{route: "POST /people/{id}/contact", method: "POST", path: officer + "/contact", who: "facilitator", form: url.Values{"contact": {"facilitator"}}, status: 403},
+		{route: "POST /people/{id}/contact", method: "POST", path: memberA + "/contact", who: "facilitator", form: url.Values{"contact": {"text"}}, status: 422, contains: []string{"Enter a mobile number to get text messages"}},
+		{route: "POST /people/{id}/contact", method: "POST", path: memberA + "/contact", who: "facilitator", form: url.Values{"contact": {"text"}, "mobile": {"+44 7700 900111"}}, status: 303, location: memberA},
+		{route: "GET /people/{id}", path: memberA, who: "facilitator", status: 200, contains: []string{"By text message", "Mobile: 07700 900111"}},
+		{route: "POST /people/{id}/contact/remove-mobile", method: "POST", path: memberB + "/contact/remove-mobile", who: "facilitator", form: url.Values{}, status: 404},
+		{route: "POST /people/{id}/contact/remove-mobile", method: "POST", path: memberA + "/contact/remove-mobile", who: "facilitator", form: url.Values{}, status: 303, location: memberA},
+		{route: "GET /people/{id}", path: memberA, who: "facilitator", status: 200, contains: []string{"Only through my facilitator"}, lacks: []string{"07700"}},
+
 		// Forms sent from another site are refused before anything else.
 		{route: "POST /people/new", method: "POST", path: "/people/new", who: "admin", form: newPerson("Evil", "", auth.Admin, ""),
 			header: []string{"Sec-Fetch-Site", "cross-site"}, status: 403, contains: []string{"sent from another website"}},
