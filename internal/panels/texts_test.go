@@ -1,0 +1,309 @@
+package panels_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"roundtable/internal/accounts"
+	"roundtable/internal/app"
+	"roundtable/internal/panels"
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/db/dbtest"
+	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/notify/govuknotify"
+	"roundtable/internal/platform/notify/govuknotify/notifyfake"
+)
+
+const (
+	fakeService  = "26785a09-ab16-4eb0-8407-a37497a57506"
+	fakeSecret   = "3d844edf-8d35-48ac-975b-e847b4f122b0"
+	textTemplate = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+	receiptToken = "a-long-random-callback-token-for-tests"
+)
+
+// fakeNotify starts the stand-in for GOV.UK Notify with a text template that is only
+// ((message)), on the test's clock, and a texter that sends through it over HTTP.
+func fakeNotify(t *testing.T, now func() time.Time) (*notifyfake.Server, notify.NotifyTexter) {
+	t.Helper()
+	fake := notifyfake.Start(t, fakeService, fakeSecret)
+	fake.SetNow(now)
+	fake.AddTemplate(notifyfake.Template{ID: textTemplate, Type: "sms", Body: "((message))"})
+	c, err := govuknotify.New(fake.APIKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL, c.Now = fake.URL, now
+	return fake, notify.NotifyTexter{Client: c, TemplateID: textTemplate}
+}
+
+func textsTo(fake *notifyfake.Server, number string) []notifyfake.Message {
+	var out []notifyfake.Message
+	for _, m := range fake.Messages() {
+		if m.Type == "sms" && m.To == number {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func queueTo(t *testing.T, d *db.DB, personID int64, subject, body string, at time.Time) {
+	t.Helper()
+	if _, err := d.Write.Exec(`INSERT INTO panel_messages (person_id, subject, body, created_at) VALUES ($1, $2, $3, $4)`,
+		personID, subject, body, at.UTC()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOutboxTexts(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		fake, texter := fakeNotify(t, w.clock.Now)
+		o := panels.Outbox{DB: d, Mailer: &mailbox{}, Texter: texter, BaseURL: "https://roundtable.example", Now: w.clock.Now,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		// Receipts come to a server of its own, set up with Notify's callback token.
+		withToken, err := app.New(d, app.Config{Now: w.clock.Now, Log: slog.New(slog.DiscardHandler), NotifyCallbackToken: receiptToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		site := httptest.NewServer(withToken.Handler)
+		t.Cleanup(site.Close)
+		receipts := site.URL + "/notify/receipts"
+
+		// Sam chose texts; Marek gave a number but hears only through his facilitator.
+		sam, marek := w.ids["sam"], w.ids["marek"]
+		must(t, accounts.SetContact(ctx, d, sam, accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700 900 001"}))
+		must(t, accounts.SetContact(ctx, d, marek, accounts.ContactChange{Contact: accounts.ContactFacilitator, Mobile: "07700 900 002"}))
+		// Support needs are in the profile; no text may carry them.
+		w.want(w.do("POST", "/panels/luton/profile", "sam", form("skills", "Cooking", "support", "interpreter",
+			"support_other", "I find crowded rooms hard", "named_publicly", "no")), 303)
+
+		w.want(w.do("POST", "/panels/luton/meetings", "facilitator", form("title", "Panel meeting", "date", "2026-06-10", "time", "13:30",
+			"place", "Luton Library", "agenda", "Welcome")), 303)
+
+		// Notify limits the rate, then fails inside: the text waits and is tried again.
+		fake.FailNext(1, http.StatusTooManyRequests)
+		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("send while rate-limited: %d %v", n, err)
+		}
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "The text message is waiting to be tried again.")
+		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("send before the retry time: %d %v", n, err)
+		}
+		w.clock.Advance(3 * time.Minute)
+		fake.FailNext(1, http.StatusServiceUnavailable)
+		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("send while Notify fails: %d %v", n, err)
+		}
+		w.clock.Advance(5 * time.Minute)
+		if n, err := o.SendTexts(ctx); err != nil || n != 1 {
+			t.Fatalf("send once Notify is back: %d %v, want 1 (Sam only)", n, err)
+		}
+		if got := fake.Requests(); got != 3 {
+			t.Errorf("Notify was asked %d times, want 3 (429, 503, then sent)", got)
+		}
+		texts := textsTo(fake, "+447700900001")
+		if len(texts) != 1 {
+			t.Fatalf("Sam got %d texts, want 1: %+v", len(texts), fake.Messages())
+		}
+		got := texts[0]
+		if want := "Roundtable: New meeting: Panel meeting, 1:30pm on 10 June 2026 at Luton Library. Please say if you are coming."; got.Body != want {
+			t.Errorf("text body:\n%q\nwant\n%q", got.Body, want)
+		}
+		if got.Segments > 1 || strings.Contains(got.Body, "crowded") || strings.Contains(got.Body, "Welcome") {
+			t.Errorf("text is %d segments or tells more than it should: %q", got.Segments, got.Body)
+		}
+		if len(textsTo(fake, "+447700900002")) != 0 {
+			t.Error("Marek was texted though he chose his facilitator only")
+		}
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "Sent by text message.")
+		marekPage := w.do("GET", fmt.Sprintf("/panels/luton/members/%d", marek), "facilitator", nil)
+		w.want(marekPage, 200, "is told about messages only through you", "New meeting: Panel meeting")
+		if n, _ := o.SendTexts(ctx); n != 0 {
+			t.Errorf("texted %d again", n)
+		}
+
+		// Notify's receipt: unauthenticated or malformed changes nothing; delivered shows.
+		post := func(token, body string) int {
+			t.Helper()
+			req, _ := http.NewRequest("POST", receipts, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		forged := fmt.Sprintf(`{"id": %q, "status": "permanent-failure", "notification_type": "sms"}`, got.ID)
+		if code := post("", forged); code != 401 {
+			t.Errorf("receipt without a token: %d, want 401", code)
+		}
+		if code := post("wrong-token", forged); code != 401 {
+			t.Errorf("receipt with the wrong token: %d, want 401", code)
+		}
+		if code := post(receiptToken, `{"id": "x", "status": "lost"`); code != 400 {
+			t.Errorf("malformed receipt: %d, want 400", code)
+		}
+		if code := post(receiptToken, `{"id": "9d6b1b8e-0000-4000-8000-000000000000", "status": "delivered", "notification_type": "sms"}`); code != 204 {
+			t.Errorf("receipt for an unknown message: %d, want 204", code)
+		}
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "Sent by text message.")
+		if err := fake.SendReceipt(receipts, receiptToken, got.ID, govuknotify.StatusDelivered); err != nil {
+			t.Fatal(err)
+		}
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "Sent by text message, and it arrived.")
+
+		// A number Notify refuses (here one saved wrongly) fails at once, with Notify's words,
+		// and is not tried again.
+		aisha := w.ids["aisha"]
+		if _, err := d.Write.Exec(`UPDATE people SET contact_by = 'text', mobile = '+4477009' WHERE id = $1`, aisha); err != nil {
+			t.Fatal(err)
+		}
+		queueTo(t, d, aisha, "A reply about: Peer mentor", "Private words", w.clock.Now())
+		before := fake.Requests()
+		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("send to a bad number: %d %v", n, err)
+		}
+		w.clock.Advance(time.Hour)
+		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("send to a bad number again: %d %v", n, err)
+		}
+		// Two: Aisha's text of the meeting was waiting too. Each is tried once.
+		if fake.Requests() != before+2 {
+			t.Errorf("Aisha's two refused texts were tried %d times, want once each", fake.Requests()-before)
+		}
+		w.want(w.do("GET", "/panels/messages", "aisha", nil), 200, "The text message could not be sent: phone_number Not enough digits")
+
+		// A number that does not exist: Notify takes the text, then its receipt says it failed,
+		// and the facilitator sees why on the member's page.
+		must(t, accounts.SetContact(ctx, d, marek, accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700 900 002"}))
+		fake.NonExistent("+447700900002")
+		must(t, d.Tx(ctx, func(tx *sql.Tx) error {
+			return panels.NotifyPanel(ctx, tx, w.luton.ID, "Agenda ready", "The agenda is ready.", "", w.clock.Now())
+		}))
+		// Marek now also gets the text of the meeting, which is less than a day and a half old.
+		if n, err := o.SendTexts(ctx); err != nil || n != 3 {
+			t.Fatalf("send the panel's news: %d %v, want 3 (Sam, and Marek the news and the meeting)", n, err)
+		}
+		gone := textsTo(fake, "+447700900002")
+		if len(gone) != 2 || gone[1].Body != "Roundtable: Agenda ready. Sign in to Roundtable to read your message." {
+			t.Fatalf("Marek's texts: %+v", gone)
+		}
+		gone = gone[1:]
+		if err := fake.SendReceipt(receipts, receiptToken, gone[0].ID, govuknotify.StatusPermanentFailure); err != nil {
+			t.Fatal(err)
+		}
+		w.want(w.do("GET", fmt.Sprintf("/panels/luton/members/%d", marek), "facilitator", nil), 200,
+			"The text message could not be sent: the phone network could not deliver it.")
+
+		// Quiet hours: a message queued at 21:30 in London waits until 08:00.
+		w.clock.Set(time.Date(2026, 6, 1, 20, 30, 0, 0, time.UTC)) // 21:30 BST
+		queueTo(t, d, sam, "Late news", "Body", w.clock.Now())
+		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("send in quiet hours: %d %v", n, err)
+		}
+		w.clock.Set(time.Date(2026, 6, 2, 6, 59, 0, 0, time.UTC)) // 07:59 BST
+		if n, _ := o.SendTexts(ctx); n != 0 {
+			t.Fatalf("sent %d at 07:59", n)
+		}
+		w.clock.Set(time.Date(2026, 6, 2, 7, 0, 0, 0, time.UTC)) // 08:00 BST
+		if n, err := o.SendTexts(ctx); err != nil || n != 1 {
+			t.Fatalf("send at 08:00: %d %v", n, err)
+		}
+
+		// The daily cap: two texts a day here; the third waits a day.
+		capped := o
+		capped.TextCap = 2
+		w.clock.Set(time.Date(2026, 6, 3, 9, 0, 0, 0, time.UTC))
+		for i := range 3 {
+			queueTo(t, d, sam, fmt.Sprintf("News %d", i), "Body", w.clock.Now())
+		}
+		if n, err := capped.SendTexts(ctx); err != nil || n != 2 {
+			t.Fatalf("send up to the cap: %d %v, want 2", n, err)
+		}
+		w.clock.Advance(12 * time.Hour)
+		if n, _ := capped.SendTexts(ctx); n != 0 {
+			t.Fatalf("sent %d over the cap", n)
+		}
+		w.clock.Set(time.Date(2026, 6, 4, 9, 1, 0, 0, time.UTC))
+		if n, err := capped.SendTexts(ctx); err != nil || n != 1 {
+			t.Fatalf("send the next day: %d %v, want 1", n, err)
+		}
+
+		// A long subject is cut cleanly to three texts, with where to read the rest.
+		long := "Please respond: " + strings.Repeat("We recommend that the council opens the day centre on Sundays ", 12)
+		w.clock.Set(time.Date(2026, 6, 5, 9, 0, 0, 0, time.UTC))
+		queueTo(t, d, sam, long, "Body", w.clock.Now())
+		if n, err := o.SendTexts(ctx); err != nil || n != 1 {
+			t.Fatalf("send a long one: %d %v", n, err)
+		}
+		all := textsTo(fake, "+447700900001")
+		last := all[len(all)-1]
+		if last.Segments != 3 || !strings.HasSuffix(last.Body, "Sundays... Read it all: https://roundtable.example/panels/messages") {
+			t.Errorf("long text: %d segments, %q", last.Segments, last.Body)
+		}
+
+		// Sam turns texts off: the next message is not texted.
+		must(t, accounts.SetContact(ctx, d, sam, accounts.ContactChange{Contact: accounts.ContactFacilitator, Mobile: "07700 900 001"}))
+		queueTo(t, d, sam, "After texts off", "Body", w.clock.Now())
+		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("texted after texts were turned off: %d %v", n, err)
+		}
+	})
+}
+
+// Several servers texting at once send each text once.
+func TestOutboxSeveralServersTextEachMessageOnce(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		fake, texter := fakeNotify(t, w.clock.Now)
+		sam := w.ids["sam"]
+		must(t, accounts.SetContact(ctx, d, sam, accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700900001"}))
+		for i := range 120 {
+			queueTo(t, d, sam, fmt.Sprintf("message %d", i), "Hello", w.clock.Now())
+		}
+		var wg sync.WaitGroup
+		for range 4 {
+			o := panels.Outbox{DB: d, Texter: texter, TextCap: 1000, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler)}
+			wg.Go(func() {
+				if _, err := o.SendTexts(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, m := range fake.Messages() {
+			seen[m.Reference]++
+		}
+		if len(seen) != 120 {
+			t.Fatalf("%d different texts arrived, want 120", len(seen))
+		}
+		for ref, n := range seen {
+			if n != 1 {
+				t.Errorf("%s arrived %d times", ref, n)
+			}
+		}
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
