@@ -90,9 +90,10 @@ func FitText(body, more string) string {
 		}
 	}
 	cut := string(runes[:lo])
-	// Back to a word boundary, so no word is left half-written.
+	// Back to a word boundary, so no word is left half-written, unless one word is most of
+	// the text (a long address, say): then it is cut.
 	if lo < len(runes) && !unicode.IsSpace(runes[lo]) {
-		if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > 0 {
+		if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > len(cut)/2 {
 			cut = cut[:i]
 		}
 	}
