@@ -48,7 +48,7 @@ func (c Contact) Label() string {
 	case ContactFacilitator:
 		return "Only through my facilitator"
 	}
-	return "By email, if there is an address"
+	return "Not chosen yet"
 }
 
 // ContactOptions are the choices as radio buttons.
@@ -184,4 +184,16 @@ func (p Person) MobileDisplay() string {
 		return p.Mobile
 	}
 	return "0" + p.Mobile[3:7] + " " + p.Mobile[7:]
+}
+
+// Effective is the person's choice, or for someone who never chose, what happens: email when
+// they have an address, else only through their facilitator.
+func (p Person) Effective() Contact {
+	switch {
+	case p.Contact != ContactDefault:
+		return p.Contact
+	case p.Email != "":
+		return ContactEmail
+	}
+	return ContactFacilitator
 }

@@ -39,14 +39,7 @@ func (s *Service) contactView(p Person, self bool, f web.Form) *ContactView {
 }
 
 func contactForm(p Person) web.Form {
-	c := p.Contact
-	if c == ContactDefault {
-		c = ContactEmail
-		if p.Email == "" {
-			c = ContactFacilitator
-		}
-	}
-	return web.Form{Values: url.Values{"contact": {string(c)}, "mobile": {p.MobileDisplay()}}}
+	return web.Form{Values: url.Values{"contact": {string(p.Effective())}, "mobile": {p.MobileDisplay()}}}
 }
 
 // contactFor loads whose contact choice the request is about: the signed-in person's own

@@ -264,6 +264,7 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("POST /panels/messages/read", web.SignedIn, wrap(h.markRead))
 	// Public to the router: GOV.UK Notify signs in with its bearer token, checked inside.
 	rt.Handle("POST /notify/receipts", web.Public, wrap(h.receipt))
+	rt.Handle("GET /admin/messages", web.Roles(auth.Admin), wrap(h.health))
 	rt.Handle("GET /panels/{slug}", web.Public, wrap(h.panel))
 	rt.Handle("GET /panels/{slug}/members/{person}", web.SignedIn, wrap(h.member))
 	rt.Handle("GET /panels/{slug}/profile", web.Roles(auth.Member), wrap(h.profileForm))

@@ -96,6 +96,9 @@ func TestOutboxTexts(t *testing.T) {
 			t.Fatalf("send while rate-limited: %d %v", n, err)
 		}
 		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "The text message is waiting to be tried again.")
+		if health, err := panels.Health(ctx, d, w.clock.Now()); err != nil || health[1].Waiting != 1 || health[1].Retrying != 1 {
+			t.Errorf("while rate-limited: %+v %v, want 1 waiting, retrying", health, err)
+		}
 		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
 			t.Fatalf("send before the retry time: %d %v", n, err)
 		}
@@ -209,11 +212,30 @@ func TestOutboxTexts(t *testing.T) {
 		w.want(w.do("GET", fmt.Sprintf("/panels/luton/members/%d", marek), "facilitator", nil), 200,
 			"The text message could not be sent: the phone network could not deliver it.")
 
+		// The administrators' page counts each channel: Sam's and Marek's texts of the meeting
+		// and the agenda went (Sam's meeting text arrived); Aisha's three and Marek's agenda
+		// text failed. Nobody has email.
+		health, err := panels.Health(ctx, d, w.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (panels.ChannelHealth{Name: "Text message", Receipts: true, Sent: 4, Delivered: 1, Failed: 4}); health[1] != want {
+			t.Errorf("text health %+v, want %+v", health[1], want)
+		}
+		if want := (panels.ChannelHealth{Name: "Email"}); health[0] != want {
+			t.Errorf("email health %+v, want %+v", health[0], want)
+		}
+		w.want(w.do("GET", "/admin/messages", "admin", nil), 200, "How messages are being sent", "Text message")
+		w.want(w.do("GET", "/admin/messages", "facilitator", nil), 403)
+
 		// Quiet hours: a message queued at 21:30 in London waits until 08:00.
 		w.clock.Set(time.Date(2026, 6, 1, 20, 30, 0, 0, time.UTC)) // 21:30 BST
 		queueTo(t, d, sam, "Late news", "Body", w.clock.Now())
 		if n, err := o.SendTexts(ctx); err != nil || n != 0 {
 			t.Fatalf("send in quiet hours: %d %v", n, err)
+		}
+		if health, err := panels.Health(ctx, d, w.clock.Now()); err != nil || health[1].Waiting != 1 {
+			t.Errorf("in quiet hours, texts waiting: %+v %v, want 1", health, err)
 		}
 		w.clock.Set(time.Date(2026, 6, 2, 6, 59, 0, 0, time.UTC)) // 07:59 BST
 		if n, _ := o.SendTexts(ctx); n != 0 {

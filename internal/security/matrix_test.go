@@ -262,6 +262,7 @@ var matrix = map[string]expect{
 	"POST /people/{id}/contact":               {path: "/people/{person}/contact", want: "SFOFFFFOF", other: "/people/{otherPerson}/contact", otherWant: "SFNFFFFOF"},
 	"POST /people/{id}/contact/remove-mobile": {path: "/people/{person}/contact/remove-mobile", want: "SFOFFFFOF", other: "/people/{otherPerson}/contact/remove-mobile", otherWant: "SFNFFFFOF"},
 	"POST /notify/receipts":                   {want: "TTTTTTTTT"},
+	"GET /admin/messages":                     {want: "SFFFFFFOF"},
 	"POST /funding/my-words/{id}":             {path: "/funding/my-words/{myWords}?named=no", want: "SONNNNNNN", other: "/funding/my-words/{otherWords}?named=no", otherWant: "SNNNNNNNN"},
 }
 
