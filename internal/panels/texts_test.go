@@ -329,3 +329,49 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Each message goes on the channels the person chose, and only those.
+func TestOutboxChannelsFollowTheChoice(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		fake, texter := fakeNotify(t, w.clock.Now)
+		box := &mailbox{}
+		o := panels.Outbox{DB: d, Mailer: box, Texter: texter, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler)}
+		for i, c := range []struct {
+			name    string
+			contact accounts.Contact
+			mobile  string
+		}{
+			{"Eve", accounts.ContactText, "07700900101"},
+			{"Fay", accounts.ContactBoth, "07700900102"},
+			{"Gus", accounts.ContactFacilitator, "07700900103"},
+			{"Hal", accounts.ContactDefault, ""},
+		} {
+			id, err := accounts.CreatePerson(ctx, d, accounts.NewPerson{DisplayName: c.name, Email: strings.ToLower(c.name) + "@example.org"}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.contact != accounts.ContactDefault {
+				must(t, accounts.SetContact(ctx, d, id, accounts.ContactChange{Contact: c.contact, Mobile: c.mobile}))
+			}
+			queueTo(t, d, id, fmt.Sprintf("News for %s (%d)", c.name, i), "Body", w.clock.Now())
+		}
+		if n, err := o.SendEmail(ctx); err != nil || n != 2 {
+			t.Fatalf("emails sent: %d %v, want 2 (Fay and Hal)", n, err)
+		}
+		if n, err := o.SendTexts(ctx); err != nil || n != 2 {
+			t.Fatalf("texts sent: %d %v, want 2 (Eve and Fay)", n, err)
+		}
+		var emailed, texted []string
+		for _, e := range box.sent {
+			emailed = append(emailed, e.To)
+		}
+		for _, m := range fake.Messages() {
+			texted = append(texted, m.To)
+		}
+		if strings.Join(emailed, " ") != "fay@example.org hal@example.org" || strings.Join(texted, " ") != "+447700900101 +447700900102" {
+			t.Errorf("emailed %v, texted %v", emailed, texted)
+		}
+	})
+}
