@@ -78,8 +78,8 @@ type config struct {
 	demo        bool
 	smtp        notify.SMTP
 	// GOV.UK Notify for texts: the API key and callback token only from the environment.
-	notifyKey, notifyTemplate, notifyBaseURL, notifyCallbackToken string
-	textCap                                                       int
+	notifyKey, notifyTemplate, notifyEmailTemplate, notifyBaseURL, notifyCallbackToken string
+	textCap                                                                            int
 	// Several servers behind a proxy.
 	trustedProxies string
 	outboxPoll     time.Duration
@@ -108,6 +108,7 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe b
 		c.notifyKey = getenv("ROUNDTABLE_NOTIFY_API_KEY")
 		c.notifyCallbackToken = getenv("ROUNDTABLE_NOTIFY_CALLBACK_TOKEN")
 		fs.StringVar(&c.notifyTemplate, "notify-sms-template", env("ROUNDTABLE_NOTIFY_SMS_TEMPLATE", ""), "GOV.UK Notify text message template id, a template whose content is ((message)); texts need it with the API key from ROUNDTABLE_NOTIFY_API_KEY (env ROUNDTABLE_NOTIFY_SMS_TEMPLATE)")
+		fs.StringVar(&c.notifyEmailTemplate, "notify-email-template", env("ROUNDTABLE_NOTIFY_EMAIL_TEMPLATE", ""), "GOV.UK Notify email template id, a template whose subject is ((subject)) and content ((body)); with it, email goes through Notify instead of SMTP (env ROUNDTABLE_NOTIFY_EMAIL_TEMPLATE)")
 		fs.StringVar(&c.notifyBaseURL, "notify-base-url", env("ROUNDTABLE_NOTIFY_BASE_URL", govuknotify.DefaultBaseURL), "GOV.UK Notify's API address; change it only for tests (env ROUNDTABLE_NOTIFY_BASE_URL)")
 		fs.IntVar(&c.textCap, "text-cap", envInt(env("ROUNDTABLE_TEXT_CAP", "6")), "most texts one person is sent in any 24 hours; more wait (env ROUNDTABLE_TEXT_CAP)")
 		fs.StringVar(&c.trustedProxies, "trusted-proxies", env("ROUNDTABLE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed: CIDRs or addresses, comma-separated, such as 127.0.0.1/32; none by default (env ROUNDTABLE_TRUSTED_PROXIES)")
@@ -127,8 +128,9 @@ func envInt(s string) int {
 	return n
 }
 
-// texts sets up text messages through GOV.UK Notify when an API key is given. The key and
-// the callback token are never logged: the client logs its key's name and service only.
+// texts sets up GOV.UK Notify, for texts and, with its own template, email, when an API key
+// is given. The key and the callback token are never logged: the client logs its key's name
+// and service only.
 func (c *config) texts(cfg *app.Config, log *slog.Logger) error {
 	if c.textCap < 1 {
 		return errors.New("--text-cap (ROUNDTABLE_TEXT_CAP) must be a whole number above zero, such as 6")
@@ -136,8 +138,8 @@ func (c *config) texts(cfg *app.Config, log *slog.Logger) error {
 	cfg.TextCap = c.textCap
 	cfg.NotifyCallbackToken = c.notifyCallbackToken
 	if c.notifyKey == "" {
-		if c.notifyTemplate != "" {
-			return errors.New("--notify-sms-template is set but ROUNDTABLE_NOTIFY_API_KEY is not: set both to send texts")
+		if c.notifyTemplate != "" || c.notifyEmailTemplate != "" {
+			return errors.New("a GOV.UK Notify template is set but ROUNDTABLE_NOTIFY_API_KEY is not: set the key too")
 		}
 		log.Info("texts are not set up: texts are written to the log, without the number or the words")
 		return nil
@@ -146,13 +148,27 @@ func (c *config) texts(cfg *app.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("ROUNDTABLE_NOTIFY_API_KEY: %w", err)
 	}
-	if !govuknotify.IsUUID(c.notifyTemplate) {
-		return errors.New("--notify-sms-template (ROUNDTABLE_NOTIFY_SMS_TEMPLATE) must be the id of a GOV.UK Notify text template, like 8b1e3f4a-...: it is needed with ROUNDTABLE_NOTIFY_API_KEY")
-	}
 	client.BaseURL = c.notifyBaseURL
-	cfg.Texter = notify.NotifyTexter{Client: client, TemplateID: c.notifyTemplate}
-	log.Info("texts go through GOV.UK Notify", "notify", client, "template", c.notifyTemplate,
-		"receipts", c.notifyCallbackToken != "")
+	if c.notifyTemplate == "" && c.notifyEmailTemplate == "" {
+		return errors.New("--notify-sms-template (ROUNDTABLE_NOTIFY_SMS_TEMPLATE) or --notify-email-template is needed with ROUNDTABLE_NOTIFY_API_KEY")
+	}
+	for _, t := range []struct{ flag, id string }{{"--notify-sms-template (ROUNDTABLE_NOTIFY_SMS_TEMPLATE)", c.notifyTemplate},
+		{"--notify-email-template (ROUNDTABLE_NOTIFY_EMAIL_TEMPLATE)", c.notifyEmailTemplate}} {
+		if t.id != "" && !govuknotify.IsUUID(t.id) {
+			return fmt.Errorf("%s must be the id of a GOV.UK Notify template, like 8b1e3f4a-...", t.flag)
+		}
+	}
+	if c.notifyTemplate != "" {
+		cfg.Texter = notify.NotifyTexter{Client: client, TemplateID: c.notifyTemplate}
+		log.Info("texts go through GOV.UK Notify", "notify", client, "template", c.notifyTemplate, "receipts", c.notifyCallbackToken != "")
+	}
+	if c.notifyEmailTemplate != "" {
+		if c.smtp.Addr != "" {
+			return errors.New("--smtp-addr and --notify-email-template are both set: choose one way to send email")
+		}
+		cfg.Mailer = notify.NotifyMailer{Client: client, TemplateID: c.notifyEmailTemplate}
+		log.Info("email goes through GOV.UK Notify", "notify", client, "template", c.notifyEmailTemplate)
+	}
 	return nil
 }
 
@@ -534,7 +550,7 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 		}
 		cfg.Mailer = c.smtp
 		log.Info("email goes through the mail server", "addr", c.smtp.Addr, "from", c.smtp.From)
-	} else {
+	} else if cfg.Mailer == nil {
 		log.Info("email is not set up: messages are kept on people's pages and emails written to the log")
 	}
 	if c.demo {

@@ -31,6 +31,9 @@ func TestNotifySettingsThatStopTheServer(t *testing.T) {
 		{map[string]string{"ROUNDTABLE_NOTIFY_API_KEY": key}, nil, "--notify-sms-template"},
 		{map[string]string{"ROUNDTABLE_NOTIFY_API_KEY": key, "ROUNDTABLE_NOTIFY_SMS_TEMPLATE": "welcome"}, nil, "--notify-sms-template"},
 		{nil, []string{"--notify-sms-template", testTmpl}, "ROUNDTABLE_NOTIFY_API_KEY is not"},
+		{nil, []string{"--notify-email-template", testTmpl}, "ROUNDTABLE_NOTIFY_API_KEY is not"},
+		{map[string]string{"ROUNDTABLE_NOTIFY_API_KEY": key}, []string{"--notify-email-template", "x"}, "--notify-email-template"},
+		{map[string]string{"ROUNDTABLE_NOTIFY_API_KEY": key}, []string{"--notify-email-template", testTmpl, "--smtp-addr", "localhost:25", "--smtp-from", "a@b.example"}, "choose one"},
 		{nil, []string{"--text-cap", "0"}, "--text-cap"},
 		{map[string]string{"ROUNDTABLE_TEXT_CAP": "lots"}, nil, "--text-cap"},
 	} {
@@ -74,10 +77,31 @@ func TestNotifySettingsLogNoSecret(t *testing.T) {
 	if cfg.NotifyCallbackToken != "callback-token-kept-secret" || cfg.TextCap != 6 {
 		t.Errorf("token %q, cap %d", cfg.NotifyCallbackToken, cfg.TextCap)
 	}
+	if cfg.Mailer != nil {
+		t.Errorf("without an email template, Notify must not send email: %#v", cfg.Mailer)
+	}
 	if strings.Contains(logs.String(), testSecret) || strings.Contains(logs.String(), "callback-token-kept-secret") {
 		t.Errorf("a secret is in the log: %s", logs.String())
 	}
 	if !strings.Contains(logs.String(), testService) {
 		t.Errorf("the log does not say which Notify service: %s", logs.String())
+	}
+}
+
+// With an email template, email goes through Notify too.
+func TestNotifyEmailSettings(t *testing.T) {
+	var c config
+	fs := flag.NewFlagSet("roundtable serve", flag.ContinueOnError)
+	env := map[string]string{"ROUNDTABLE_NOTIFY_API_KEY": "roundtable-" + testService + "-" + testSecret, "ROUNDTABLE_NOTIFY_EMAIL_TEMPLATE": testTmpl}
+	c.flags(fs, func(k string) string { return env[k] }, true)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	var cfg app.Config
+	if err := c.texts(&cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := cfg.Mailer.(notify.NotifyMailer); !ok || m.TemplateID != testTmpl || cfg.Texter != nil {
+		t.Errorf("mailer %#v, texter %#v", cfg.Mailer, cfg.Texter)
 	}
 }

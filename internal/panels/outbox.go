@@ -3,6 +3,7 @@ package panels
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/jobs"
 	mail "roundtable/internal/platform/notify"
+	"roundtable/internal/platform/notify/govuknotify"
 	"roundtable/internal/platform/web"
 )
 
@@ -202,6 +204,16 @@ func (o Outbox) SendEmail(ctx context.Context) (int, error) {
 					return sent, err
 				}
 				sent++
+				continue
+			}
+			// GOV.UK Notify says when a refusal would happen again (an address it will not
+			// take): then the outbox gives up at once. Any other failure is tried again.
+			if ae, ok := errors.AsType[*govuknotify.APIError](err); ok && !govuknotify.Retryable(err) {
+				o.Log.Warn("email not sent; giving up", "message", m.id, "err", err)
+				if _, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_attempts = $1, email_error = $2, email_claimed_until = NULL WHERE id = $3`,
+					emailTries, ae.Message(), m.id); err != nil {
+					return sent, err
+				}
 				continue
 			}
 			o.Log.Warn("email not sent; will try again", "message", m.id, "attempt", m.attempts+1, "err", err)

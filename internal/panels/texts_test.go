@@ -375,3 +375,53 @@ func TestOutboxChannelsFollowTheChoice(t *testing.T) {
 		}
 	})
 }
+
+// Email through GOV.UK Notify: the words fill the template; a 500 is tried again, Notify's
+// refusal of an address is not, and its words are kept.
+func TestOutboxEmailThroughNotify(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		fake, texter := fakeNotify(t, w.clock.Now)
+		const emailTemplate = "0b4f5e2a-7c55-4a43-9c1e-5d1f0c6b8e21"
+		fake.AddTemplate(notifyfake.Template{ID: emailTemplate, Type: "email", Subject: "((subject))", Body: "((body))"})
+		o := panels.Outbox{DB: d, Mailer: notify.NotifyMailer{Client: texter.Client, TemplateID: emailTemplate}, BaseURL: "https://roundtable.example",
+			Now: w.clock.Now, Log: slog.New(slog.DiscardHandler)}
+		if _, err := d.Write.Exec(`UPDATE people SET email = 'sam@example.org' WHERE id = $1`, w.ids["sam"]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Write.Exec(`UPDATE people SET email = 'aisha-at-example' WHERE id = $1`, w.ids["aisha"]); err != nil {
+			t.Fatal(err)
+		}
+		queueTo(t, d, w.ids["sam"], "New meeting: Panel meeting", "A meeting is arranged.", w.clock.Now())
+		queueTo(t, d, w.ids["aisha"], "New meeting: Panel meeting", "A meeting is arranged.", w.clock.Now())
+
+		fake.FailNext(1, http.StatusInternalServerError)
+		if n, err := o.SendEmail(ctx); err != nil || n != 0 {
+			t.Fatalf("send while Notify fails: %d %v", n, err)
+		}
+		w.clock.Advance(time.Hour)
+		if n, err := o.SendEmail(ctx); err != nil || n != 1 {
+			t.Fatalf("send again: %d %v, want Sam's", n, err)
+		}
+		requests := fake.Requests()
+		w.clock.Advance(24 * time.Hour)
+		if n, err := o.SendEmail(ctx); err != nil || n != 0 || fake.Requests() != requests {
+			t.Fatalf("Aisha's refused address was tried again: %d %v, %d requests", n, err, fake.Requests()-requests)
+		}
+		var got []notifyfake.Message
+		for _, m := range fake.Messages() {
+			if m.Type == "email" {
+				got = append(got, m)
+			}
+		}
+		if len(got) != 1 || got[0].To != "sam@example.org" || got[0].Subject != "New meeting: Panel meeting" ||
+			!strings.HasPrefix(got[0].Body, "A meeting is arranged.\n\n") {
+			t.Errorf("emails: %+v", got)
+		}
+		var why string
+		if err := d.Read.QueryRow(`SELECT email_error FROM panel_messages WHERE person_id = $1`, w.ids["aisha"]).Scan(&why); err != nil || why != "email_address Not a valid email address" {
+			t.Errorf("Aisha's email error: %q %v", why, err)
+		}
+	})
+}

@@ -99,3 +99,18 @@ func FitText(body, more string) string {
 	}
 	return strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + tail
 }
+
+// NotifyMailer sends email through GOV.UK Notify with one template whose subject is
+// ((subject)) and whose content is ((body)), so Roundtable writes the words.
+type NotifyMailer struct {
+	Client     *govuknotify.Client
+	TemplateID string
+}
+
+// Send hands the email to Notify. A refusal Notify says would happen again is an
+// *govuknotify.APIError for which govuknotify.Retryable is false.
+func (n NotifyMailer) Send(ctx context.Context, e Email) error {
+	_, err := n.Client.SendEmail(ctx, govuknotify.Email{EmailAddress: e.To, TemplateID: n.TemplateID,
+		Personalisation: map[string]string{"subject": e.Subject, "body": e.Body}})
+	return err
+}
