@@ -101,6 +101,9 @@ func (o Outbox) Run(ctx context.Context) {
 		if _, err := o.RemindOverdue(ctx); err != nil && ctx.Err() == nil {
 			o.Log.Error("overdue reminders", "err", err)
 		}
+		if _, err := o.RemindMeetings(ctx); err != nil && ctx.Err() == nil {
+			o.Log.Error("meeting reminders", "err", err)
+		}
 		if _, err := o.SendEmail(ctx); err != nil && ctx.Err() == nil {
 			o.Log.Error("send email", "err", err)
 		}

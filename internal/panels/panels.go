@@ -217,6 +217,8 @@ ALTER TABLE panel_messages ADD COLUMN notify_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE panel_messages ADD COLUMN short TEXT NOT NULL DEFAULT '';
 CREATE INDEX panel_messages_untexted ON panel_messages(id) WHERE texted_at IS NULL AND text_status = '';
 CREATE INDEX panel_messages_notify ON panel_messages(notify_id) WHERE notify_id <> '';
+-- When the members were reminded of a meeting the day before; once only.
+ALTER TABLE panel_meetings ADD COLUMN reminded_at {{time}};
 -- The daily cap counts each person's texts of the last day.
 CREATE INDEX panel_messages_texted ON panel_messages(person_id, texted_at);
 `,

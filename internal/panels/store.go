@@ -359,10 +359,7 @@ func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, b
 		if err != nil {
 			return err
 		}
-		where := "online"
-		if pl := strings.TrimSpace(m.Place); pl != "" {
-			where = "at " + pl
-		}
+		where := meetingPlace(m.Place)
 		if sent, err = notifyShort(ctx, tx, panelID, members, "New meeting: "+strings.TrimSpace(m.Title),
 			"A meeting is arranged for "+web.FormatDateTime(starts)+". Please say if you are coming.",
 			"New meeting: "+strings.TrimSpace(m.Title)+", "+web.FormatDateTime(starts)+" "+where+". Please say if you are coming.",

@@ -425,3 +425,54 @@ func TestOutboxEmailThroughNotify(t *testing.T) {
 		}
 	})
 }
+
+// The day before a meeting its members are reminded once, by text for those who chose texts,
+// except those who said they are not coming.
+func TestMeetingReminders(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		fake, texter := fakeNotify(t, w.clock.Now)
+		o := panels.Outbox{DB: d, Mailer: &mailbox{}, Texter: texter, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler)}
+		must(t, accounts.SetContact(ctx, d, w.ids["aisha"], accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700900201"}))
+		must(t, accounts.SetContact(ctx, d, w.ids["sam"], accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700900202"}))
+		rec := w.do("POST", "/panels/luton/meetings", "facilitator", form("title", "Panel meeting", "date", "2026-06-10", "time", "13:30",
+			"place", "Luton Library", "agenda", "Welcome"))
+		w.want(rec, 303)
+		w.want(w.do("POST", w.location(rec)+"/reply", "sam", form("answer", "no")), 303)
+		if _, err := o.SendTexts(ctx); err != nil { // the "New meeting" texts
+			t.Fatal(err)
+		}
+
+		w.advance(time.Date(2026, 6, 9, 12, 0, 0, 0, time.UTC).Sub(w.clock.Now())) // 24.5 hours before
+		if n, err := o.RemindMeetings(ctx); err != nil || n != 0 {
+			t.Fatalf("reminded %d (%v) more than a day ahead", n, err)
+		}
+		w.advance(time.Hour)
+		if n, err := o.RemindMeetings(ctx); err != nil || n != 1 {
+			t.Fatalf("reminded %d (%v), want 1", n, err)
+		}
+		if n, err := o.RemindMeetings(ctx); err != nil || n != 0 {
+			t.Fatalf("reminded %d (%v) twice", n, err)
+		}
+		if n, err := o.SendTexts(ctx); err != nil || n != 1 {
+			t.Fatalf("texted %d (%v), want Aisha's reminder only", n, err)
+		}
+		got := textsTo(fake, "+447700900201")
+		if len(got) != 2 || got[1].Body != "Roundtable: Reminder: Panel meeting, 1:30pm on 10 June 2026 at Luton Library." {
+			t.Errorf("Aisha's texts: %+v", got)
+		}
+		if len(textsTo(fake, "+447700900202")) != 1 {
+			t.Error("Sam, who is not coming, was reminded")
+		}
+		w.want(w.do("GET", "/panels/messages", "marek", nil), 200, "Reminder: Panel meeting")
+
+		// A meeting arranged for tomorrow gets its "New meeting" message, not a reminder too.
+		w.want(w.do("POST", "/panels/luton/meetings", "facilitator", form("title", "Quick meeting", "date", "2026-06-10", "time", "09:00",
+			"place", "Luton Library", "agenda", "Welcome")), 303)
+		if n, err := o.RemindMeetings(ctx); err != nil || n != 0 {
+			t.Fatalf("reminded %d (%v) of a meeting arranged a day ahead", n, err)
+		}
+		w.wantNot(w.do("GET", "/panels/messages", "marek", nil), "Reminder: Quick meeting")
+	})
+}
