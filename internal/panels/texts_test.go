@@ -3,6 +3,7 @@ package panels_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -320,7 +321,56 @@ func TestOutboxSeveralServersTextEachMessageOnce(t *testing.T) {
 				t.Errorf("%s arrived %d times", ref, n)
 			}
 		}
+
+		// A server dies holding a claim, just after Notify took a text: the others leave its
+		// texts alone until the lease runs out, then send them; only that one goes twice.
+		for i := range 50 {
+			queueTo(t, d, sam, fmt.Sprintf("later %d", i), "Hello", w.clock.Now())
+		}
+		dieCtx, kill := context.WithCancel(ctx)
+		lease := 2 * time.Minute
+		dying := panels.Outbox{DB: d, Texter: dyingTexter{texter, kill}, TextCap: 1000, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler), Lease: lease}
+		if _, err := dying.SendTexts(dieCtx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("the dying server: %v", err)
+		}
+		survivor := panels.Outbox{DB: d, Texter: texter, TextCap: 1000, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler), Lease: lease}
+		if n, err := survivor.SendTexts(ctx); err != nil || n != 30 {
+			t.Fatalf("survivor sent %d (%v), want the 30 not claimed", n, err)
+		}
+		w.clock.Advance(lease + time.Second)
+		if n, err := survivor.SendTexts(ctx); err != nil || n != 20 {
+			t.Fatalf("after the lease, survivor sent %d (%v), want the dead server's 20", n, err)
+		}
+		seen = map[string]int{}
+		for _, m := range fake.Messages() {
+			seen[m.Reference]++
+		}
+		twice := 0
+		for ref, n := range seen {
+			switch {
+			case n == 2:
+				twice++
+			case n != 1:
+				t.Errorf("%s arrived %d times", ref, n)
+			}
+		}
+		if len(seen) != 170 || twice != 1 {
+			t.Errorf("%d different texts, %d twice; want 170, and 1 twice (sent but not recorded)", len(seen), twice)
+		}
 	})
+}
+
+// dyingTexter sends one text, then ends its server's context, as if the server were killed
+// after Notify took the text but before it was recorded.
+type dyingTexter struct {
+	notify.NotifyTexter
+	kill context.CancelFunc
+}
+
+func (d dyingTexter) SendText(ctx context.Context, t notify.Text) (string, error) {
+	id, err := d.NotifyTexter.SendText(ctx, t)
+	d.kill()
+	return id, err
 }
 
 func must(t *testing.T, err error) {
