@@ -3,14 +3,22 @@ package accounts_test
 import (
 	"context"
 	"database/sql"
+	"net/url"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"roundtable/internal/accounts"
 	"roundtable/internal/accounts/accountstest"
+	"roundtable/internal/app"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/notify/govuknotify"
+	"roundtable/internal/platform/notify/govuknotify/notifyfake"
 	"roundtable/internal/platform/personaldata"
 )
 
@@ -150,4 +158,61 @@ func exportHolds(tables []personaldata.Table, table, column, value string) bool 
 		}
 	}
 	return false
+}
+
+// A facilitator texts a sign-in code to a member with no email, through the stand-in for
+// GOV.UK Notify: the facilitator never sees the code, it works, and it goes at any hour (the
+// test's clock reads 23:30, in quiet hours).
+func TestTextSignInCode(t *testing.T) {
+	t.Parallel()
+	fake := notifyfake.Start(t, "26785a09-ab16-4eb0-8407-a37497a57506", "3d844edf-8d35-48ac-975b-e847b4f122b0")
+	const tmpl = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+	fake.AddTemplate(notifyfake.Template{ID: tmpl, Type: "sms", Body: "((message))"})
+	c, err := govuknotify.New(fake.APIKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = fake.URL
+	w := newWorld(t, app.Config{Texter: notify.NotifyTexter{Client: c, TemplateID: tmpl}})
+	fake.SetNow(time.Now)
+	ctx := context.Background()
+	member := w.path("/people/%d", "member")
+
+	if rec := w.do("POST", member+"/code/text", w.cookies["facilitator"], url.Values{}); rec.Code != 409 || !strings.Contains(rec.Body.String(), "has no mobile number") {
+		t.Fatalf("without a number: %d", rec.Code)
+	}
+	if err := accounts.SetContact(ctx, w.d, w.ids["member"], accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700 900 301"}); err != nil {
+		t.Fatal(err)
+	}
+	page := w.do("GET", member, w.cookies["facilitator"], nil)
+	if !strings.Contains(page.Body.String(), "Text a sign-in code") {
+		t.Fatal("the person's page offers no texted code")
+	}
+
+	// Notify is down: the facilitator is told, and to use paper.
+	fake.FailNext(1, 503)
+	rec := w.do("POST", member+"/code/text", w.cookies["facilitator"], url.Values{})
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "could not be texted") || !strings.Contains(rec.Body.String(), "on paper") {
+		t.Fatalf("while Notify is down: %d\n%s", rec.Code, rec.Body)
+	}
+
+	rec = w.do("POST", member+"/code/text", w.cookies["facilitator"], url.Values{})
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Sign-in code sent") || !strings.Contains(rec.Body.String(), "07700 900301") {
+		t.Fatalf("texting the code: %d\n%s", rec.Code, rec.Body)
+	}
+	texts := fake.Messages()
+	if len(texts) != 1 || texts[0].To != "+447700900301" {
+		t.Fatalf("texts: %+v", texts)
+	}
+	code := regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}`).FindString(texts[0].Body)
+	if code == "" || texts[0].Segments > 2 || !strings.Contains(texts[0].Body, "mo.member") {
+		t.Fatalf("the text: %q (%d segments)", texts[0].Body, texts[0].Segments)
+	}
+	if strings.Contains(rec.Body.String(), code) {
+		t.Error("the facilitator's page shows the code")
+	}
+	rec = w.do("POST", "/sign-in/code", nil, url.Values{"code": {code}})
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Choose your passphrase") {
+		t.Errorf("the texted code does not work: %d", rec.Code)
+	}
 }

@@ -1,12 +1,17 @@
 package accounts
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/notify/govuknotify"
 	"roundtable/internal/platform/web"
 )
 
@@ -100,4 +105,60 @@ func (s *Service) removeMobile(w http.ResponseWriter, r *http.Request) error {
 	}
 	web.SetFlash(w, p.DisplayName+"’s mobile number is removed. They will not get text messages.")
 	return web.Redirect(w, r, fmt.Sprintf("/people/%d", p.ID))
+}
+
+// CodeTextedView says whether a sign-in code reached the person's phone. The code itself is
+// never shown: only the person's phone has it.
+type CodeTextedView struct {
+	web.Page
+	Person Person
+	Sent   bool
+	Why    string
+}
+
+// textCode texts a new sign-in code to the person's mobile, at their facilitator's request,
+// so a member with no email can get back in without meeting. It is sent at once, outside the
+// outbox, so the code is never stored, and at any hour: the person asked for it.
+func (s *Service) textCode(w http.ResponseWriter, r *http.Request) error {
+	me := auth.From(r.Context())
+	p, err := s.personInScope(r)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !mayManage(me, p):
+		return errs.New(errs.Forbidden, "Only an administrator can give a sign-in code to this person.")
+	case p.Disabled:
+		return errs.New(errs.Conflict, "This account is turned off. Turn it back on before giving a sign-in code.")
+	case p.Mobile == "":
+		return errs.New(errs.Conflict, "%s has no mobile number. Make a sign-in code and give it to them on paper.", p.DisplayName)
+	case s.opt.Texter == nil:
+		return errs.New(errs.Conflict, "Roundtable cannot send texts. Make a sign-in code and give it to them on paper.")
+	}
+	now := s.opt.Now()
+	code, err := IssueSignInCode(r.Context(), s.db, p.ID, me.PersonID, now)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if r.TLS != nil || s.opt.SecureCookies {
+		scheme = "https"
+	}
+	body := fmt.Sprintf("Roundtable: your sign-in code is %s and your sign-in name %s. It works once, until %s. Type it at %s://%s/sign-in/code",
+		code, p.Login, web.FormatDateTime(now.Add(CodeLifetime)), scheme, r.Host)
+	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+	defer cancel()
+	id, err := s.opt.Texter.SendText(ctx, notify.Text{To: p.Mobile, Body: body, Reference: fmt.Sprint("signin-code-", p.ID)})
+	v := &CodeTextedView{Page: web.Page{Title: "Sign-in code for " + p.DisplayName, Back: fmt.Sprintf("/people/%d", p.ID)}, Person: p, Sent: err == nil && id != ""}
+	switch {
+	case err != nil:
+		s.opt.Log.Warn("sign-in code not texted", "person", p.ID, "err", err)
+		v.Why = err.Error()
+		if ae, ok := errors.AsType[*govuknotify.APIError](err); ok && ae.Message() != "" {
+			v.Why = ae.Message()
+		}
+	case id == "":
+		v.Why = "Roundtable has no text message service set up."
+	}
+	return s.render.Render(w, r, http.StatusOK, "accounts/code-texted", v)
 }

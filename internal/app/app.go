@@ -119,8 +119,10 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	secure := len(cfg.BaseURL) >= 8 && cfg.BaseURL[:8] == "https://"
 	staff := staffsignin.New(d, staffsignin.Options{Providers: cfg.StaffSignIn, BaseURL: cfg.BaseURL, SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
+	// The configured texter only (nil without one): a sign-in code written to the log would
+	// reach nobody, so facilitators are told to use paper instead.
 	acc := accounts.New(d, accounts.Options{SecureCookies: secure, Now: cfg.Now, Log: cfg.Log,
-		PasswordRefused: staff.PasswordRefused, SignOutAt: staff.SignOutAt})
+		PasswordRefused: staff.PasswordRefused, SignOutAt: staff.SignOutAt, Texter: cfg.Texter})
 	dir := directory.New(d)
 	capOpt := struct {
 		Now func() time.Time

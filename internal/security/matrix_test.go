@@ -263,6 +263,7 @@ var matrix = map[string]expect{
 	"POST /people/{id}/contact/remove-mobile": {path: "/people/{person}/contact/remove-mobile", want: "SFOFFFFOF", other: "/people/{otherPerson}/contact/remove-mobile", otherWant: "SFNFFFFOF"},
 	"POST /notify/receipts":                   {want: "TTTTTTTTT"},
 	"GET /admin/messages":                     {want: "SFFFFFFOF"},
+	"POST /people/{id}/code/text":             {path: "/people/{person}/code/text", want: "SFOFFFFOF", other: "/people/{otherPerson}/code/text", otherWant: "SFNFFFFOF"},
 	"POST /funding/my-words/{id}":             {path: "/funding/my-words/{myWords}?named=no", want: "SONNNNNNN", other: "/funding/my-words/{otherWords}?named=no", otherWant: "SNNNNNNNN"},
 }
 
