@@ -68,10 +68,13 @@ func (o Outbox) claimTexts(ctx context.Context, holder string, now time.Time) ([
 			WHERE m.texted_at IS NULL AND m.text_status = '' AND p.mobile IS NOT NULL AND p.contact_by IN ('text', 'both')
 			AND p.disabled_at IS NULL AND m.text_attempts < $1 AND m.created_at > $2
 			AND (m.text_next_at IS NULL OR m.text_next_at <= $3) AND (m.text_claimed_until IS NULL OR m.text_claimed_until <= $3)
-			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+lock, textTries, now.Add(-textWindow), now, now.Add(-24*time.Hour))
+			AND (SELECT count(*) FROM panel_messages y WHERE y.person_id = m.person_id AND y.texted_at > $4) < $5
+			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+lock, textTries, now.Add(-textWindow), now, now.Add(-24*time.Hour), o.textCap())
 		if err != nil {
 			return err
 		}
+		// People at their cap are left out above, so their waiting texts cannot fill every
+		// batch and hold up everyone else's; this keeps a batch from taking one past it.
 		inBatch := map[int64]int{}
 		for _, m := range due {
 			if m.sentInADay+inBatch[m.personID] >= o.textCap() {

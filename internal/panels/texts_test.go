@@ -257,13 +257,27 @@ func TestOutboxTexts(t *testing.T) {
 		if n, err := capped.SendTexts(ctx); err != nil || n != 2 {
 			t.Fatalf("send up to the cap: %d %v, want 2", n, err)
 		}
+		// Sam's waiting texts, however many, do not hold up Marek's.
+		for i := range 30 {
+			queueTo(t, d, sam, fmt.Sprintf("More news %d", i), "Body", w.clock.Now())
+		}
+		queueTo(t, d, marek, "News for Marek", "Body", w.clock.Now())
+		if n, err := capped.SendTexts(ctx); err != nil || n != 1 {
+			t.Fatalf("send with Sam at the cap: %d %v, want Marek's 1", n, err)
+		}
 		w.clock.Advance(12 * time.Hour)
 		if n, _ := capped.SendTexts(ctx); n != 0 {
 			t.Fatalf("sent %d over the cap", n)
 		}
 		w.clock.Set(time.Date(2026, 6, 4, 9, 1, 0, 0, time.UTC))
-		if n, err := capped.SendTexts(ctx); err != nil || n != 1 {
-			t.Fatalf("send the next day: %d %v, want 1", n, err)
+		if n, err := capped.SendTexts(ctx); err != nil || n != 2 {
+			t.Fatalf("send the next day: %d %v, want 2 (the cap)", n, err)
+		}
+		// The rest of Sam's waiting texts are dropped from the queue: they are now older than
+		// a text may be, and are on Sam's messages page.
+		w.clock.Set(time.Date(2026, 6, 5, 9, 2, 0, 0, time.UTC))
+		if n, err := capped.SendTexts(ctx); err != nil || n != 0 {
+			t.Fatalf("send old news: %d %v, want none", n, err)
 		}
 
 		// A long subject is cut cleanly to three texts, with where to read the rest.
