@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ import (
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/notify/govuknotify"
 	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/web"
 	"roundtable/internal/staffsignin"
@@ -75,6 +77,9 @@ type config struct {
 	logFormat   string
 	demo        bool
 	smtp        notify.SMTP
+	// GOV.UK Notify for texts: the API key and callback token only from the environment.
+	notifyKey, notifyTemplate, notifyEmailTemplate, notifyBaseURL, notifyCallbackToken string
+	textCap                                                                            int
 	// Several servers behind a proxy.
 	trustedProxies string
 	outboxPoll     time.Duration
@@ -100,11 +105,71 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, withServe b
 		fs.StringVar(&c.smtp.From, "smtp-from", env("ROUNDTABLE_SMTP_FROM", ""), "the address emails come from (env ROUNDTABLE_SMTP_FROM)")
 		fs.StringVar(&c.smtp.Username, "smtp-user", env("ROUNDTABLE_SMTP_USER", ""), "user name for the mail server, if it needs one (env ROUNDTABLE_SMTP_USER; the password only from ROUNDTABLE_SMTP_PASSWORD)")
 		c.smtp.Password = getenv("ROUNDTABLE_SMTP_PASSWORD")
+		c.notifyKey = getenv("ROUNDTABLE_NOTIFY_API_KEY")
+		c.notifyCallbackToken = getenv("ROUNDTABLE_NOTIFY_CALLBACK_TOKEN")
+		fs.StringVar(&c.notifyTemplate, "notify-sms-template", env("ROUNDTABLE_NOTIFY_SMS_TEMPLATE", ""), "GOV.UK Notify text message template id, a template whose content is ((message)); texts need it with the API key from ROUNDTABLE_NOTIFY_API_KEY (env ROUNDTABLE_NOTIFY_SMS_TEMPLATE)")
+		fs.StringVar(&c.notifyEmailTemplate, "notify-email-template", env("ROUNDTABLE_NOTIFY_EMAIL_TEMPLATE", ""), "GOV.UK Notify email template id, a template whose subject is ((subject)) and content ((body)); with it, email goes through Notify instead of SMTP (env ROUNDTABLE_NOTIFY_EMAIL_TEMPLATE)")
+		fs.StringVar(&c.notifyBaseURL, "notify-base-url", env("ROUNDTABLE_NOTIFY_BASE_URL", govuknotify.DefaultBaseURL), "GOV.UK Notify's API address; change it only for tests (env ROUNDTABLE_NOTIFY_BASE_URL)")
+		fs.IntVar(&c.textCap, "text-cap", envInt(env("ROUNDTABLE_TEXT_CAP", "6")), "most texts one person is sent in any 24 hours; more wait (env ROUNDTABLE_TEXT_CAP)")
 		fs.StringVar(&c.trustedProxies, "trusted-proxies", env("ROUNDTABLE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed: CIDRs or addresses, comma-separated, such as 127.0.0.1/32; none by default (env ROUNDTABLE_TRUSTED_PROXIES)")
 		durationVar(fs, &c.outboxPoll, "outbox-poll", env("ROUNDTABLE_OUTBOX_POLL", "1m"), "how often the outbox looks for messages another server queued (env ROUNDTABLE_OUTBOX_POLL)")
 		durationVar(fs, &c.outboxLease, "outbox-lease", env("ROUNDTABLE_OUTBOX_LEASE", "2m"), "how long a server's claim on messages holds before another server may send them (env ROUNDTABLE_OUTBOX_LEASE)")
 		durationVar(fs, &c.drain, "drain", env("ROUNDTABLE_DRAIN", "0s"), "after SIGTERM, how long /readyz answers 503 while requests are still served, so the proxy stops sending here first; 5s behind a load balancer (env ROUNDTABLE_DRAIN)")
 	}
+}
+
+// envInt reads a whole number from the environment's default; one that is not becomes -1,
+// refused in texts.
+func envInt(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// texts sets up GOV.UK Notify, for texts and, with its own template, email, when an API key
+// is given. The key and the callback token are never logged: the client logs its key's name
+// and service only.
+func (c *config) texts(cfg *app.Config, log *slog.Logger) error {
+	if c.textCap < 1 {
+		return errors.New("--text-cap (ROUNDTABLE_TEXT_CAP) must be a whole number above zero, such as 6")
+	}
+	cfg.TextCap = c.textCap
+	cfg.NotifyCallbackToken = c.notifyCallbackToken
+	if c.notifyKey == "" {
+		if c.notifyTemplate != "" || c.notifyEmailTemplate != "" {
+			return errors.New("a GOV.UK Notify template is set but ROUNDTABLE_NOTIFY_API_KEY is not: set the key too")
+		}
+		log.Info("texts are not set up: texts are written to the log, without the number or the words")
+		return nil
+	}
+	client, err := govuknotify.New(c.notifyKey)
+	if err != nil {
+		return fmt.Errorf("ROUNDTABLE_NOTIFY_API_KEY: %w", err)
+	}
+	client.BaseURL = c.notifyBaseURL
+	if c.notifyTemplate == "" && c.notifyEmailTemplate == "" {
+		return errors.New("--notify-sms-template (ROUNDTABLE_NOTIFY_SMS_TEMPLATE) or --notify-email-template is needed with ROUNDTABLE_NOTIFY_API_KEY")
+	}
+	for _, t := range []struct{ flag, id string }{{"--notify-sms-template (ROUNDTABLE_NOTIFY_SMS_TEMPLATE)", c.notifyTemplate},
+		{"--notify-email-template (ROUNDTABLE_NOTIFY_EMAIL_TEMPLATE)", c.notifyEmailTemplate}} {
+		if t.id != "" && !govuknotify.IsUUID(t.id) {
+			return fmt.Errorf("%s must be the id of a GOV.UK Notify template, like 8b1e3f4a-...", t.flag)
+		}
+	}
+	if c.notifyTemplate != "" {
+		cfg.Texter = notify.NotifyTexter{Client: client, TemplateID: c.notifyTemplate}
+		log.Info("texts go through GOV.UK Notify", "notify", client, "template", c.notifyTemplate, "receipts", c.notifyCallbackToken != "")
+	}
+	if c.notifyEmailTemplate != "" {
+		if c.smtp.Addr != "" {
+			return errors.New("--smtp-addr and --notify-email-template are both set: choose one way to send email")
+		}
+		cfg.Mailer = notify.NotifyMailer{Client: client, TemplateID: c.notifyEmailTemplate}
+		log.Info("email goes through GOV.UK Notify", "notify", client, "template", c.notifyEmailTemplate)
+	}
+	return nil
 }
 
 // durationVar is a duration flag whose default may come from the environment; a default that
@@ -462,13 +527,16 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies (ROUNDTABLE_TRUSTED_PROXIES): %w", err)
 	}
+	cfg := app.Config{BaseURL: c.baseURL, Log: log, FiguresMaxAge: 5 * time.Minute,
+		OutboxPoll: c.outboxPoll, OutboxLease: c.outboxLease}
+	if err := c.texts(&cfg, log); err != nil {
+		return err
+	}
 	d, err := c.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	cfg := app.Config{BaseURL: c.baseURL, Log: log, FiguresMaxAge: 5 * time.Minute,
-		OutboxPoll: c.outboxPoll, OutboxLease: c.outboxLease}
 	cfg.TrustedProxies = trusted
 	if len(cfg.TrustedProxies) > 0 {
 		log.Info("believing forwarded headers from these proxies only", "trusted_proxies", cfg.TrustedProxies.String())
@@ -482,7 +550,7 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 		}
 		cfg.Mailer = c.smtp
 		log.Info("email goes through the mail server", "addr", c.smtp.Addr, "from", c.smtp.From)
-	} else {
+	} else if cfg.Mailer == nil {
 		log.Info("email is not set up: messages are kept on people's pages and emails written to the log")
 	}
 	if c.demo {

@@ -17,6 +17,7 @@ import (
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/notify"
 	"roundtable/internal/platform/web"
 )
 
@@ -40,6 +41,8 @@ type Options struct {
 	// SignOutAt, when set, names where to send a person signing out of a session, such as
 	// their provider's end-session address; "" for the home page.
 	SignOutAt func(ctx context.Context, sessionHash string) string
+	// Texter, when set, lets a facilitator text a sign-in code to a member's mobile.
+	Texter notify.Texter
 }
 
 // Service holds people and sessions.
@@ -85,6 +88,9 @@ func (s *Service) Register(rt *web.Router) {
 	rt.Handle("POST /account/name", web.SignedIn, s.setName)
 	rt.Handle("GET /account/password", web.SignedIn, s.passwordForm)
 	rt.Handle("POST /account/password", web.SignedIn, s.changePassword)
+	rt.Handle("GET /account/contact", web.SignedIn, s.contactPage)
+	rt.Handle("POST /account/contact", web.SignedIn, s.setContact)
+	rt.Handle("POST /account/contact/remove-mobile", web.SignedIn, s.removeMobile)
 
 	// Administrators manage everyone; facilitators the people in the organisations they
 	// facilitate. The handlers check the finer rule against the person or organisation named.
@@ -94,7 +100,11 @@ func (s *Service) Register(rt *web.Router) {
 	rt.Handle("POST /people/new", managers, s.createPerson)
 	rt.Handle("GET /people/{id}", managers, s.person)
 	rt.Handle("POST /people/{id}/code", managers, s.issueCode)
+	rt.Handle("POST /people/{id}/code/text", managers, s.textCode)
 	rt.Handle("POST /people/{id}/access", managers, s.setAccess)
+	rt.Handle("GET /people/{id}/contact", managers, s.contactPage)
+	rt.Handle("POST /people/{id}/contact", managers, s.setContact)
+	rt.Handle("POST /people/{id}/contact/remove-mobile", managers, s.removeMobile)
 }
 
 // Middleware loads the signed-in person from the session cookie into the request context.

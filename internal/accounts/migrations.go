@@ -78,4 +78,14 @@ CREATE INDEX signin_failures_at ON signin_failures(at);
 -- rather than reading every member's row (issue 15).
 CREATE INDEX people_disabled ON people(id) WHERE disabled_at IS NOT NULL;
 `,
+}, {
+	Component: "accounts", Version: 3, Name: "contact choice and mobile number",
+	SQL: `
+-- How the person wants to be told things: email, text, both or facilitator (only through
+-- their facilitator). NULL is the choice made before there was one: email when they have an
+-- address.
+ALTER TABLE people ADD COLUMN contact_by TEXT;
+-- A UK mobile number in E.164 (+447...), or NULL. The person may remove it at any time.
+ALTER TABLE people ADD COLUMN mobile TEXT;
+`,
 }}

@@ -33,6 +33,10 @@ type Person struct {
 	HasPassword bool
 	CreatedAt   time.Time
 	Disabled    bool
+	// Contact is how they want to be told of messages; Mobile their UK mobile number in
+	// E.164, or empty.
+	Contact Contact
+	Mobile  string
 	// Grants are every role they hold, with organisation names, ordered by organisation.
 	Grants []auth.Grant
 }
@@ -230,11 +234,11 @@ func (s Scope) filter(first int) (string, []any) {
 	return "EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id AND m.organisation_id IN (" + marks + "))", args
 }
 
-const personColumns = "p.id, p.display_name, p.login, p.email, p.password_hash <> '', p.created_at, p.disabled_at IS NOT NULL"
+const personColumns = "p.id, p.display_name, p.login, p.email, p.password_hash <> '', p.created_at, p.disabled_at IS NOT NULL, COALESCE(p.contact_by, ''), COALESCE(p.mobile, '')"
 
 func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 	var p Person
-	err := row.Scan(&p.ID, &p.DisplayName, &p.Login, &p.Email, &p.HasPassword, &p.CreatedAt, &p.Disabled)
+	err := row.Scan(&p.ID, &p.DisplayName, &p.Login, &p.Email, &p.HasPassword, &p.CreatedAt, &p.Disabled, &p.Contact, &p.Mobile)
 	return p, err
 }
 

@@ -33,8 +33,8 @@ func (PersonalData) Claims() []personaldata.Column {
 // password hash, session and code hashes) are never exported; whether there is one is.
 func (PersonalData) Export(ctx context.Context, d *db.DB, personID int64) ([]personaldata.Table, error) {
 	queries := []struct{ name, sql string }{
-		{"account", `SELECT id AS person_id, display_name, login, email, password_hash <> '' AS has_password, created_at, disabled_at
-			FROM people WHERE id = $1`},
+		{"account", `SELECT id AS person_id, display_name, login, email, password_hash <> '' AS has_password, created_at, disabled_at,
+			COALESCE(contact_by, '') AS contact_by, COALESCE(mobile, '') AS mobile FROM people WHERE id = $1`},
 		{"roles", `SELECT m.role, COALESCE(o.name, '') AS organisation, m.created_at
 			FROM memberships m LEFT JOIN organisations o ON o.id = m.organisation_id WHERE m.person_id = $1 ORDER BY m.id`},
 		{"sessions", `SELECT created_at, last_seen_at, expires_at FROM sessions WHERE person_id = $1 ORDER BY created_at`},
@@ -57,18 +57,18 @@ func (PersonalData) Export(ctx context.Context, d *db.DB, personID int64) ([]per
 	return out, nil
 }
 
-// Terms are the person's name, login and email, for finding them in the audit log.
+// Terms are the person's name, login, email and mobile number, for finding them in the audit log.
 func (PersonalData) Terms(ctx context.Context, tx *sql.Tx, personID int64) ([]string, error) {
-	var name, login, email string
-	if err := tx.QueryRowContext(ctx, "SELECT display_name, login, email FROM people WHERE id = $1", personID).Scan(&name, &login, &email); err != nil {
+	var name, login, email, mobile string
+	if err := tx.QueryRowContext(ctx, "SELECT display_name, login, email, COALESCE(mobile, '') FROM people WHERE id = $1", personID).Scan(&name, &login, &email, &mobile); err != nil {
 		return nil, fmt.Errorf("read person %d: %w", personID, err)
 	}
-	return []string{name, login, email}, nil
+	return []string{name, login, email, mobile}, nil
 }
 
 // Erase turns the account into a tombstone: the row stays, so everything that refers to the
 // person still adds up, but it is called "A former member", cannot sign in, and holds no name,
-// login, email or password. Roles, sessions (signing the person out everywhere), sign-in codes
+// login, email, mobile number or password. Roles, sessions (signing the person out everywhere), sign-in codes
 // and failed sign-ins under their login go.
 func (PersonalData) Erase(ctx context.Context, tx *sql.Tx, e personaldata.Erasure) error {
 	id := e.PersonID
@@ -80,7 +80,7 @@ func (PersonalData) Erase(ctx context.Context, tx *sql.Tx, e personaldata.Erasur
 		personaldata.Step{SQL: "DELETE FROM memberships WHERE person_id = $1", Args: []any{id}},
 		// A sign-in name may not hold a hyphen, so "erased-ID" can never be anyone's login.
 		personaldata.Step{SQL: `UPDATE people SET display_name = $1, login = $2, email = '', password_hash = '',
-			disabled_at = COALESCE(disabled_at, $3) WHERE id = $4`,
+			mobile = NULL, contact_by = NULL, disabled_at = COALESCE(disabled_at, $3) WHERE id = $4`,
 			Args: []any{personaldata.FormerMember, fmt.Sprint("erased-", id), utc(e.At), id}},
 	)
 }

@@ -67,6 +67,14 @@ type Config struct {
 	MaxInFlight int
 	// Mailer sends the outbox's email; without one, emails are written to the log.
 	Mailer notify.Mailer
+	// Texter sends texts to people who chose them (GOV.UK Notify); without one, texts are
+	// logged, never with the number or the words.
+	Texter notify.Texter
+	// TextCap is how many texts one person is sent in any 24 hours (6 when zero).
+	TextCap int
+	// NotifyCallbackToken is the bearer token GOV.UK Notify sends with delivery receipts to
+	// /notify/receipts; empty refuses them all.
+	NotifyCallbackToken string
 	// FiguresMaxAge is how long the national co-production figures are kept before they are
 	// worked out again (in the background); zero works them out on every request.
 	FiguresMaxAge time.Duration
@@ -111,8 +119,10 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	secure := len(cfg.BaseURL) >= 8 && cfg.BaseURL[:8] == "https://"
 	staff := staffsignin.New(d, staffsignin.Options{Providers: cfg.StaffSignIn, BaseURL: cfg.BaseURL, SecureCookies: secure, Now: cfg.Now, Log: cfg.Log})
+	// The configured texter only (nil without one): a sign-in code written to the log would
+	// reach nobody, so facilitators are told to use paper instead.
 	acc := accounts.New(d, accounts.Options{SecureCookies: secure, Now: cfg.Now, Log: cfg.Log,
-		PasswordRefused: staff.PasswordRefused, SignOutAt: staff.SignOutAt})
+		PasswordRefused: staff.PasswordRefused, SignOutAt: staff.SignOutAt, Texter: cfg.Texter})
 	dir := directory.New(d)
 	capOpt := struct {
 		Now func() time.Time
@@ -120,7 +130,8 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}{cfg.Now, cfg.Log}
 	// Attendance at a bid's activity or a panel's meeting owes people for their time.
 	fund := funding.New(d, funding.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.ActivityAttended})
-	pan := panels.New(d, panels.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.MeetingAttended})
+	pan := panels.New(d, panels.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.MeetingAttended,
+		NotifyCallbackToken: cfg.NotifyCallbackToken})
 	ins := insight.New(d, insight.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
 	std := standards.New(d, standards.Options(capOpt))
 	pay := payments.New(d, payments.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
@@ -192,8 +203,11 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	if cfg.Mailer == nil {
 		cfg.Mailer = notify.Log{Logger: cfg.Log}
 	}
-	outbox := panels.Outbox{DB: d, Mailer: cfg.Mailer, BaseURL: cfg.BaseURL, Now: cfg.Now, Log: cfg.Log,
-		Poll: cfg.OutboxPoll, Lease: cfg.OutboxLease}
+	if cfg.Texter == nil {
+		cfg.Texter = notify.LogTexter{Logger: cfg.Log}
+	}
+	outbox := panels.Outbox{DB: d, Mailer: cfg.Mailer, Texter: cfg.Texter, TextCap: cfg.TextCap, BaseURL: cfg.BaseURL,
+		Now: cfg.Now, Log: cfg.Log, Poll: cfg.OutboxPoll, Lease: cfg.OutboxLease}
 	background := func(ctx context.Context) {
 		go outbox.Run(ctx)
 		go ins.KeepFiguresFresh(ctx)

@@ -140,6 +140,8 @@ type MemberView struct {
 	// Messages are those sent to the member about this panel, for them and their
 	// facilitators.
 	Messages []Message
+	// PassOn is true when the member is told of messages only through their facilitator.
+	PassOn bool
 }
 
 func (h *Handlers) member(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -167,6 +169,9 @@ func (h *Handlers) member(w http.ResponseWriter, r *http.Request, rd *web.Render
 		Self: self, ShowSupport: self || p.Facilitates(me)}
 	if v.ShowSupport {
 		if v.Messages, err = Messages(r.Context(), h.db, pid, p.ID, 10); err != nil {
+			return err
+		}
+		if v.PassOn, err = onlyThroughFacilitator(r.Context(), h.db, pid); err != nil {
 			return err
 		}
 	}

@@ -21,6 +21,30 @@ type Message struct {
 	Link      string
 	CreatedAt time.Time
 	ReadAt    time.Time // zero until the person marks it read
+	// TextStatus is where its text message is: "" (none), "sent", "delivered", "failed" (with
+	// TextError, Notify's reason) or "logged" (no text service is set up).
+	TextStatus string
+	TextError  string
+	TextedAt   time.Time
+}
+
+// TextNote says in plain English what happened to the message's text, or "" when none was
+// sent or tried.
+func (m Message) TextNote() string {
+	switch m.TextStatus {
+	case "sent":
+		return "Sent by text message."
+	case "delivered":
+		return "Sent by text message, and it arrived."
+	case "failed":
+		return "The text message could not be sent: " + m.TextError
+	case "logged":
+		return "Not sent by text: Roundtable has no text message service set up."
+	}
+	if m.TextError != "" {
+		return "The text message is waiting to be tried again."
+	}
+	return ""
 }
 
 // outgoing is a message queued inside a transaction, to be logged once it commits.
@@ -32,6 +56,12 @@ type outgoing struct {
 // notify adds a message to each person's outbox inside tx and returns what to log after the
 // commit.
 func notify(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subject, body, link string, now time.Time) ([]outgoing, error) {
+	return notifyShort(ctx, tx, panelID, people, subject, body, "", link, now)
+}
+
+// notifyShort is notify with a short text written for text messages, which must never hold
+// support needs or other sensitive details; "" sends the subject instead.
+func notifyShort(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subject, body, short, link string, now time.Time) ([]outgoing, error) {
 	var out []outgoing
 	seen := map[int64]bool{}
 	for _, p := range people {
@@ -39,8 +69,8 @@ func notify(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subj
 			continue
 		}
 		seen[p] = true
-		if _, err := tx.ExecContext(ctx, `INSERT INTO panel_messages (person_id, panel_id, subject, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			p, nullID(panelID), subject, body, link, utc(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO panel_messages (person_id, panel_id, subject, body, short, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			p, nullID(panelID), subject, body, short, link, utc(now)); err != nil {
 			return nil, fmt.Errorf("queue message: %w", err)
 		}
 		out = append(out, outgoing{PersonID: p, Subject: subject})
@@ -105,7 +135,7 @@ func addresseePeople(ctx context.Context, tx *sql.Tx, councilGSS string) ([]int6
 // Messages lists the newest messages to a person; panelID, when not 0, keeps those about
 // that panel (what a facilitator sees of a member's messages).
 func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int) ([]Message, error) {
-	q := `SELECT id, person_id, subject, body, link, created_at, read_at FROM panel_messages WHERE person_id = $1`
+	q := `SELECT id, person_id, subject, body, link, created_at, read_at, text_status, text_error, texted_at FROM panel_messages WHERE person_id = $1`
 	args := []any{personID}
 	if panelID != 0 {
 		q += ` AND panel_id = $2`
@@ -120,11 +150,11 @@ func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int)
 	var out []Message
 	for rows.Next() {
 		var m Message
-		var read sql.NullTime
-		if err := rows.Scan(&m.ID, &m.PersonID, &m.Subject, &m.Body, &m.Link, &m.CreatedAt, &read); err != nil {
+		var read, texted sql.NullTime
+		if err := rows.Scan(&m.ID, &m.PersonID, &m.Subject, &m.Body, &m.Link, &m.CreatedAt, &read, &m.TextStatus, &m.TextError, &texted); err != nil {
 			return nil, err
 		}
-		m.ReadAt = read.Time
+		m.ReadAt, m.TextedAt = read.Time, texted.Time
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -170,3 +200,12 @@ func NotifyPanel(ctx context.Context, tx *sql.Tx, panelID int64, subject, body, 
 
 // WakeOutbox asks the outbox to send what was queued, without waiting for its next poll.
 func WakeOutbox() { wakeOutboxes() }
+
+// onlyThroughFacilitator reports whether the person is told of messages only through their
+// facilitator: they chose so, or nothing can reach them (no choice made and no email).
+func onlyThroughFacilitator(ctx context.Context, d *db.DB, personID int64) (bool, error) {
+	var n int
+	err := d.Read.QueryRowContext(ctx, `SELECT count(*) FROM people WHERE id = $1
+		AND (contact_by = 'facilitator' OR (contact_by IS NULL AND email = ''))`, personID).Scan(&n)
+	return n > 0, err
+}

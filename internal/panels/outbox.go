@@ -3,6 +3,7 @@ package panels
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/jobs"
 	mail "roundtable/internal/platform/notify"
+	"roundtable/internal/platform/notify/govuknotify"
 	"roundtable/internal/platform/web"
 )
 
@@ -48,11 +50,15 @@ const (
 	emailBatch = 20
 )
 
-// Outbox sends the panels' messages by email and reminds addressees of overdue answers. Any
+// Outbox sends the panels' messages by email and text, each on the channels the person chose, and reminds addressees of overdue answers. Any
 // number of servers sharing the database may run one: each claims the messages it sends.
 type Outbox struct {
-	DB      *db.DB
-	Mailer  mail.Mailer
+	DB     *db.DB
+	Mailer mail.Mailer
+	// Texter sends texts to people who chose them; nil sends none.
+	Texter mail.Texter
+	// TextCap is how many texts one person is sent in any 24 hours (6 when zero); more wait.
+	TextCap int
 	BaseURL string // for the link in each email, such as https://roundtable.example
 	Now     func() time.Time
 	Log     *slog.Logger
@@ -95,8 +101,14 @@ func (o Outbox) Run(ctx context.Context) {
 		if _, err := o.RemindOverdue(ctx); err != nil && ctx.Err() == nil {
 			o.Log.Error("overdue reminders", "err", err)
 		}
+		if _, err := o.RemindMeetings(ctx); err != nil && ctx.Err() == nil {
+			o.Log.Error("meeting reminders", "err", err)
+		}
 		if _, err := o.SendEmail(ctx); err != nil && ctx.Err() == nil {
 			o.Log.Error("send email", "err", err)
+		}
+		if _, err := o.SendTexts(ctx); err != nil && ctx.Err() == nil {
+			o.Log.Error("send texts", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -132,7 +144,7 @@ func (o Outbox) claimEmail(ctx context.Context, holder string, now time.Time) ([
 			var m emailDue
 			return m, s.Scan(&m.id, &m.to, &m.subject, &m.body, &m.link, &m.attempts)
 		}, `SELECT m.id, p.email, m.subject, m.body, m.link, m.email_attempts FROM panel_messages m JOIN people p ON p.id = m.person_id
-			WHERE m.emailed_at IS NULL AND p.email <> '' AND p.disabled_at IS NULL AND m.email_attempts < $1 AND m.created_at > $2
+			WHERE m.emailed_at IS NULL AND p.email <> '' AND p.disabled_at IS NULL AND (p.contact_by IS NULL OR p.contact_by IN ('email', 'both')) AND m.email_attempts < $1 AND m.created_at > $2
 			AND (m.email_next_at IS NULL OR m.email_next_at <= $3) AND (m.email_claimed_until IS NULL OR m.email_claimed_until <= $3)
 			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+lock, emailTries, now.Add(-emailWindow), now)
 		if err != nil {
@@ -195,6 +207,16 @@ func (o Outbox) SendEmail(ctx context.Context) (int, error) {
 					return sent, err
 				}
 				sent++
+				continue
+			}
+			// GOV.UK Notify says when a refusal would happen again (an address it will not
+			// take): then the outbox gives up at once. Any other failure is tried again.
+			if ae, ok := errors.AsType[*govuknotify.APIError](err); ok && !govuknotify.Retryable(err) {
+				o.Log.Warn("email not sent; giving up", "message", m.id, "err", err)
+				if _, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_attempts = $1, email_error = $2, email_claimed_until = NULL WHERE id = $3`,
+					emailTries, ae.Message(), m.id); err != nil {
+					return sent, err
+				}
 				continue
 			}
 			o.Log.Warn("email not sent; will try again", "message", m.id, "attempt", m.attempts+1, "err", err)

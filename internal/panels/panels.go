@@ -201,6 +201,35 @@ CREATE INDEX panel_messages_unsent ON panel_messages(id) WHERE emailed_at IS NUL
 -- page sorted all of them (issue 15).
 CREATE INDEX recommendations_newest ON recommendations((COALESCE(sent_at, drafted_at)), id);
 `,
+}, {
+	Component: "panels", Version: 5, Name: "text messages",
+	// Safe under old code: new columns with defaults or nullable, and indexes; old servers
+	// neither read nor write them, and go on emailing as before.
+	SQL: `
+-- Texting each message, claimed apart from emailing it so that one channel's outage does not
+-- hold up the other: who holds the claim and until when, tries, when to try next, and when
+-- the text went.
+ALTER TABLE panel_messages ADD COLUMN text_claimed_until {{time}};
+ALTER TABLE panel_messages ADD COLUMN text_claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE panel_messages ADD COLUMN text_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE panel_messages ADD COLUMN text_next_at {{time}};
+ALTER TABLE panel_messages ADD COLUMN texted_at {{time}};
+-- Where the text is: '' not (yet) texted, 'sent' (Notify took it), 'delivered', 'failed'
+-- (permanently: text_error holds Notify's reason), 'logged' (no text service is set up).
+ALTER TABLE panel_messages ADD COLUMN text_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE panel_messages ADD COLUMN text_error TEXT NOT NULL DEFAULT '';
+-- Notify's id for the text, by which its delivery receipts name it.
+ALTER TABLE panel_messages ADD COLUMN notify_id TEXT NOT NULL DEFAULT '';
+-- A short text for the message written for a text message (a meeting's date, time and
+-- place), never holding support needs; when empty, the text says the subject.
+ALTER TABLE panel_messages ADD COLUMN short TEXT NOT NULL DEFAULT '';
+CREATE INDEX panel_messages_untexted ON panel_messages(id) WHERE texted_at IS NULL AND text_status = '';
+CREATE INDEX panel_messages_notify ON panel_messages(notify_id) WHERE notify_id <> '';
+-- When the members were reminded of a meeting the day before; once only.
+ALTER TABLE panel_meetings ADD COLUMN reminded_at {{time}};
+-- The daily cap counts each person's texts of the last day.
+CREATE INDEX panel_messages_texted ON panel_messages(person_id, texted_at);
+`,
 }}
 
 // Options configure the handlers.
@@ -210,6 +239,9 @@ type Options struct {
 	// OnAttendance, when set, hears each change to a meeting's attendance inside the
 	// transaction that records it (the app wires payments here).
 	OnAttendance func(context.Context, *sql.Tx, AttendanceChange) error
+	// NotifyCallbackToken is the bearer token GOV.UK Notify sends with delivery receipts;
+	// empty refuses every receipt.
+	NotifyCallbackToken string
 }
 
 // Handlers serve the panels pages.
@@ -240,6 +272,9 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /panels/new", web.Roles(auth.Admin), wrap(h.newPanelForm))
 	rt.Handle("POST /panels/new", web.Roles(auth.Admin), wrap(h.createPanel))
 	rt.Handle("POST /panels/messages/read", web.SignedIn, wrap(h.markRead))
+	// Public to the router: GOV.UK Notify signs in with its bearer token, checked inside.
+	rt.Handle("POST /notify/receipts", web.Public, wrap(h.receipt))
+	rt.Handle("GET /admin/messages", web.Roles(auth.Admin), wrap(h.health))
 	rt.Handle("GET /panels/{slug}", web.Public, wrap(h.panel))
 	rt.Handle("GET /panels/{slug}/members/{person}", web.SignedIn, wrap(h.member))
 	rt.Handle("GET /panels/{slug}/profile", web.Roles(auth.Member), wrap(h.profileForm))

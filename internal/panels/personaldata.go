@@ -40,7 +40,8 @@ func (PersonalData) Export(ctx context.Context, d *db.DB, personID int64) ([]per
 		{"panel_attendance", `SELECT p.name AS panel, m.title AS meeting, m.starts_at
 			FROM panel_attendance a JOIN panel_meetings m ON m.id = a.meeting_id JOIN panels p ON p.id = m.panel_id
 			WHERE a.person_id = $1 ORDER BY m.starts_at`},
-		{"panel_messages", `SELECT subject, body, link, created_at FROM panel_messages WHERE person_id = $1 ORDER BY created_at, id`},
+		{"panel_messages", `SELECT subject, body, link, created_at, emailed_at, texted_at, text_status, text_error
+			FROM panel_messages WHERE person_id = $1 ORDER BY created_at, id`},
 		{"opportunity_interests", `SELECT o.title AS paid_role, i.statement, i.created_at, i.reply, i.replied_at
 			FROM opportunity_interests i JOIN opportunities o ON o.id = i.opportunity_id WHERE i.person_id = $1 ORDER BY i.created_at`},
 		{"recommendations_drafted", `SELECT id, title, body, drafted_at FROM recommendations WHERE drafted_by = $1 ORDER BY drafted_at`},

@@ -365,8 +365,10 @@ func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, b
 		if err != nil {
 			return err
 		}
-		if sent, err = notify(ctx, tx, panelID, members, "New meeting: "+strings.TrimSpace(m.Title),
+		where := meetingPlace(m.Place)
+		if sent, err = notifyShort(ctx, tx, panelID, members, "New meeting: "+strings.TrimSpace(m.Title),
 			"A meeting is arranged for "+web.FormatDateTime(starts)+". Please say if you are coming.",
+			"New meeting: "+strings.TrimSpace(m.Title)+", "+web.FormatDateTime(starts)+" "+where+". Please say if you are coming.",
 			fmt.Sprintf("/panels/%s/meetings/%d", slugOf(ctx, tx, panelID), id), now); err != nil {
 			return err
 		}

@@ -249,11 +249,22 @@ var matrix = map[string]expect{
 	"GET /admin/organisation-sign-in":                      {want: "SFFFFFFOF"},
 	"POST /admin/organisation-sign-in":                     {want: "SFFFFFFOF"},
 	// Later additions to panels and funding.
-	"GET /panels/new":             {want: "SFFFFFFOF"},
-	"POST /panels/new":            {want: "SFFFFFFOF"},
-	"POST /panels/messages/read":  {want: "SOOOOOOOO"},
-	"GET /funding/my-words":       {want: "SOOOOOOOO"},
-	"POST /funding/my-words/{id}": {path: "/funding/my-words/{myWords}?named=no", want: "SONNNNNNN", other: "/funding/my-words/{otherWords}?named=no", otherWant: "SNNNNNNNN"},
+	"GET /panels/new":            {want: "SFFFFFFOF"},
+	"POST /panels/new":           {want: "SFFFFFFOF"},
+	"POST /panels/messages/read": {want: "SOOOOOOOO"},
+	"GET /funding/my-words":      {want: "SOOOOOOOO"},
+	// How each person is told about messages, and GOV.UK Notify's delivery receipts, which
+	// carry a bearer token and no session (the matrix's app has no token set: all refused).
+	"GET /account/contact":                    {want: "SOOOOOOOO"},
+	"POST /account/contact":                   {want: "SOOOOOOOO"},
+	"POST /account/contact/remove-mobile":     {want: "SOOOOOOOO"},
+	"GET /people/{id}/contact":                {path: "/people/{person}/contact", want: "SFOFFFFOF", other: "/people/{otherPerson}/contact", otherWant: "SFNFFFFOF"},
+	"POST /people/{id}/contact":               {path: "/people/{person}/contact", want: "SFOFFFFOF", other: "/people/{otherPerson}/contact", otherWant: "SFNFFFFOF"},
+	"POST /people/{id}/contact/remove-mobile": {path: "/people/{person}/contact/remove-mobile", want: "SFOFFFFOF", other: "/people/{otherPerson}/contact/remove-mobile", otherWant: "SFNFFFFOF"},
+	"POST /notify/receipts":                   {want: "TTTTTTTTT"},
+	"GET /admin/messages":                     {want: "SFFFFFFOF"},
+	"POST /people/{id}/code/text":             {path: "/people/{person}/code/text", want: "SFOFFFFOF", other: "/people/{otherPerson}/code/text", otherWant: "SFNFFFFOF"},
+	"POST /funding/my-words/{id}":             {path: "/funding/my-words/{myWords}?named=no", want: "SONNNNNNN", other: "/funding/my-words/{otherWords}?named=no", otherWant: "SNNNNNNNN"},
 }
 
 // TestAccessMatrix asks every registered route as nobody and as every role, with the
