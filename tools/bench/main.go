@@ -288,7 +288,7 @@ func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, roun
 		for range rounds {
 			err := rt.run(s.PID(), s.Base+p.path, p.cookie, clients, d)
 			if err == nil {
-				err = nx.run(ngx.cmd.Process.Pid, fmt.Sprintf("%s/p%d.html", ngx.Base, i), "", clients, d)
+				err = nx.run(ngx.PID(), fmt.Sprintf("%s/p%d.html", ngx.Base, i), "", clients, d)
 			}
 			if err != nil {
 				ngx.Stop()

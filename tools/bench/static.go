@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"roundtable/internal/platform/nginxtest"
 )
 
 // The yardstick: Debian's nginx serving, as static files, the very bytes Roundtable sent for
@@ -24,10 +23,8 @@ import (
 // staticNginx is nginx running in the foreground as one process (master_process off), so that
 // its CPU time is that one process's.
 type staticNginx struct {
+	*nginxtest.Proxy
 	Base string // http://127.0.0.1:port
-	dir  string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
 }
 
 // fetchRaw gets a page as Roundtable sends it to a browser that accepts gzip, without
@@ -64,93 +61,53 @@ func fetchRaw(url, cookie string) (gz []byte, err error) {
 // startStatic writes each page's bytes as pN.html.gz (with pN.html, its decompressed form,
 // which gzip_static needs beside it) and starts nginx serving them on a free loopback port.
 func startStatic(nginx string, pages [][]byte) (*staticNginx, error) {
-	dir, err := os.MkdirTemp("", "roundtable-bench-nginx-")
-	if err != nil {
-		return nil, err
-	}
-	root := filepath.Join(dir, "root")
-	if err := os.Mkdir(root, 0o755); err != nil {
-		return nil, err
-	}
-	for i, gz := range pages {
-		zr, err := gzip.NewReader(bytes.NewReader(gz))
-		if err != nil {
-			return nil, err
+	write := func(dir string) error {
+		root := filepath.Join(dir, "root")
+		if err := os.Mkdir(root, 0o755); err != nil {
+			return err
 		}
-		plain, err := io.ReadAll(zr)
-		if err != nil {
-			return nil, err
+		for i, gz := range pages {
+			zr, err := gzip.NewReader(bytes.NewReader(gz))
+			if err != nil {
+				return err
+			}
+			plain, err := io.ReadAll(zr)
+			if err != nil {
+				return err
+			}
+			name := filepath.Join(root, "p"+strconv.Itoa(i)+".html")
+			if err := os.WriteFile(name, plain, 0o644); err != nil {
+				return err
+			}
+			if err := os.WriteFile(name+".gz", gz, 0o644); err != nil {
+				return err
+			}
 		}
-		name := filepath.Join(root, "p"+strconv.Itoa(i)+".html")
-		if err := os.WriteFile(name, plain, 0o644); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(name+".gz", gz, 0o644); err != nil {
-			return nil, err
-		}
+		return nil
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fastcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  types { text/html html; }
+	serve := func(dir, addr string) string {
+		return fmt.Sprintf(`  types { text/html html; }
   sendfile on;
   keepalive_requests 1000000;
   server {
-    listen %[2]s;
-    root %[1]s/root;
+    listen %s;
+    root %s/root;
     gzip_static on;
   }
-}
-`, dir, addr)
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+`, addr, dir)
+	}
+	same := func(base string) error {
+		got, err := fetchRaw(base+"/p0.html", "")
+		if err == nil && !bytes.Equal(got, pages[0]) {
+			err = errors.New("nginx does not serve Roundtable's bytes")
+		}
+		return err
+	}
+	p, err := nginxtest.Run(nginx, "master_process off;", serve, write, same)
+	if err != nil {
 		return nil, err
 	}
-	s := &staticNginx{Base: "http://" + addr, dir: dir, out: &bytes.Buffer{}}
-	s.cmd = exec.Command(nginx, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", path)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		got, err := fetchRaw(s.Base+"/p0.html", "")
-		if err == nil {
-			if !bytes.Equal(got, pages[0]) {
-				s.Stop()
-				return nil, errors.New("nginx does not serve Roundtable's bytes")
-			}
-			return s, nil
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, fmt.Errorf("nginx did not answer on %s: %v\n%s", addr, err, s.out.String())
-		}
-	}
-}
-
-// Stop ends nginx and removes its folder.
-func (s *staticNginx) Stop() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
-		_ = s.cmd.Wait()
-	}
-	os.RemoveAll(s.dir)
+	return &staticNginx{Proxy: p, Base: "http://" + p.Addr}, nil
 }
 
 // clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat's times; 100 on every Linux
