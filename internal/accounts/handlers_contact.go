@@ -120,16 +120,11 @@ type CodeTextedView struct {
 // so a member with no email can get back in without meeting. It is sent at once, outside the
 // outbox, so the code is never stored, and at any hour: the person asked for it.
 func (s *Service) textCode(w http.ResponseWriter, r *http.Request) error {
-	me := auth.From(r.Context())
-	p, err := s.personInScope(r)
+	me, p, err := s.codeFor(r)
 	if err != nil {
 		return err
 	}
 	switch {
-	case !mayManage(me, p):
-		return errs.New(errs.Forbidden, "Only an administrator can give a sign-in code to this person.")
-	case p.Disabled:
-		return errs.New(errs.Conflict, "This account is turned off. Turn it back on before giving a sign-in code.")
 	case p.Mobile == "":
 		return errs.New(errs.Conflict, "%s has no mobile number. Make a sign-in code and give it to them on paper.", p.DisplayName)
 	case s.opt.Texter == nil:
@@ -140,12 +135,8 @@ func (s *Service) textCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	scheme := "http"
-	if r.TLS != nil || s.opt.SecureCookies {
-		scheme = "https"
-	}
-	body := fmt.Sprintf("Roundtable: your sign-in code is %s and your sign-in name %s. It works once, until %s. Type it at %s://%s/sign-in/code",
-		code, p.Login, web.FormatDateTime(now.Add(CodeLifetime)), scheme, r.Host)
+	body := fmt.Sprintf("Roundtable: your sign-in code is %s and your sign-in name %s. It works once, until %s. Type it at %s",
+		code, p.Login, web.FormatDateTime(now.Add(CodeLifetime)), s.signInCodeAddress(r))
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()
 	id, err := s.opt.Texter.SendText(ctx, notify.Text{To: p.Mobile, Body: body, Reference: fmt.Sprint("signin-code-", p.ID)})

@@ -245,29 +245,44 @@ type CodeIssuedView struct {
 	SignInAddress string
 }
 
-func (s *Service) issueCode(w http.ResponseWriter, r *http.Request) error {
+// codeFor is the person a sign-in code is asked for, when the one asking manages them and their
+// account is on: the same rule for a code shown on screen and a code sent by text.
+func (s *Service) codeFor(r *http.Request) (*auth.Identity, Person, error) {
 	me := auth.From(r.Context())
 	p, err := s.personInScope(r)
 	if err != nil {
-		return err
+		return nil, p, err
 	}
 	if !mayManage(me, p) {
-		return errs.New(errs.Forbidden, "Only an administrator can give a sign-in code to this person.")
+		return nil, p, errs.New(errs.Forbidden, "Only an administrator can give a sign-in code to this person.")
 	}
 	if p.Disabled {
-		return errs.New(errs.Conflict, "This account is turned off. Turn it back on before giving a sign-in code.")
+		return nil, p, errs.New(errs.Conflict, "This account is turned off. Turn it back on before giving a sign-in code.")
+	}
+	return me, p, nil
+}
+
+// signInCodeAddress is where a person types a sign-in code, as the person asking reached us.
+func (s *Service) signInCodeAddress(r *http.Request) string {
+	scheme := "http"
+	if web.ClientHTTPS(r) || s.opt.SecureCookies {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/sign-in/code"
+}
+
+func (s *Service) issueCode(w http.ResponseWriter, r *http.Request) error {
+	me, p, err := s.codeFor(r)
+	if err != nil {
+		return err
 	}
 	now := s.opt.Now()
 	code, err := IssueSignInCode(r.Context(), s.db, p.ID, me.PersonID, now)
 	if err != nil {
 		return err
 	}
-	scheme := "http"
-	if r.TLS != nil || s.opt.SecureCookies {
-		scheme = "https"
-	}
 	v := &CodeIssuedView{Page: web.Page{Title: "Sign-in code for " + p.DisplayName}, Person: p, Code: code,
-		ExpiresAt: now.Add(CodeLifetime), SignInAddress: scheme + "://" + r.Host + "/sign-in/code"}
+		ExpiresAt: now.Add(CodeLifetime), SignInAddress: s.signInCodeAddress(r)}
 	// Rendered in the POST's answer, not after a redirect, so the code is never stored
 	// anywhere; the renderer marks the page no-store.
 	return s.render.Render(w, r, http.StatusOK, "accounts/code-issued", v)

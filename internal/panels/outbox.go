@@ -84,6 +84,48 @@ func (o Outbox) lease() time.Duration {
 	return 2 * time.Minute
 }
 
+// channel is one way a message goes out (email, text), by the prefix of its columns in
+// panel_messages (_claimed_until, _claimed_by, _next_at, _error) and the condition that it has
+// not gone yet.
+type channel struct{ prefix, unsent string }
+
+var (
+	emailChannel = channel{"email", "emailed_at IS NULL"}
+	textChannel  = channel{"text", "texted_at IS NULL AND text_status = ''"}
+)
+
+// skipLocked makes a claim's SELECT pass over rows another server is claiming at that moment
+// (PostgreSQL); SQLite has one writer, so claims take turns anyway.
+func (o Outbox) skipLocked() string {
+	if o.DB.Dialect == db.Postgres {
+		return " FOR UPDATE OF m SKIP LOCKED"
+	}
+	return ""
+}
+
+// renewClaim renews this server's claim on a message just before sending it: the batch's claim
+// may have run out while earlier messages went (a slow service, a busy machine). It reports
+// false, and the message is left, when another server has taken it over or it has gone.
+func (o Outbox) renewClaim(ctx context.Context, c channel, id int64, holder string, now time.Time) (bool, error) {
+	res, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET `+c.prefix+`_claimed_until = $1
+		WHERE id = $2 AND `+c.prefix+`_claimed_by = $3 AND `+c.unsent, now.Add(o.lease()), id, holder)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// retryLater gives up the claim on a message that failed for now and tries it again after a
+// growing wait (2, 4, 8 ... minutes, by how often it was tried before).
+func (o Outbox) retryLater(ctx context.Context, c channel, id int64, attempts int, why error, now time.Time) error {
+	o.Log.Warn(c.prefix+" not sent; will try again", "message", id, "attempt", attempts+1, "err", why)
+	wait := time.Duration(2<<min(attempts, 10)) * time.Minute
+	_, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET `+c.prefix+`_next_at = $1, `+c.prefix+`_error = $2, `+c.prefix+`_claimed_until = NULL WHERE id = $3`,
+		now.Add(wait), why.Error(), id)
+	return err
+}
+
 // Run works until ctx ends: every Poll, and at once when a message is queued in this process.
 func (o Outbox) Run(ctx context.Context) {
 	t := time.NewTicker(o.poll())
@@ -133,10 +175,6 @@ type emailDue struct {
 // with SKIP LOCKED, so servers claiming at the same moment take different messages; SQLite has
 // one writer, so its claims take turns.
 func (o Outbox) claimEmail(ctx context.Context, holder string, now time.Time) ([]emailDue, error) {
-	lock := ""
-	if o.DB.Dialect == db.Postgres {
-		lock = " FOR UPDATE OF m SKIP LOCKED"
-	}
 	var due []emailDue
 	err := o.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -146,7 +184,7 @@ func (o Outbox) claimEmail(ctx context.Context, holder string, now time.Time) ([
 		}, `SELECT m.id, p.email, m.subject, m.body, m.link, m.email_attempts FROM panel_messages m JOIN people p ON p.id = m.person_id
 			WHERE m.emailed_at IS NULL AND p.email <> '' AND p.disabled_at IS NULL AND (p.contact_by IS NULL OR p.contact_by IN ('email', 'both')) AND m.email_attempts < $1 AND m.created_at > $2
 			AND (m.email_next_at IS NULL OR m.email_next_at <= $3) AND (m.email_claimed_until IS NULL OR m.email_claimed_until <= $3)
-			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+lock, emailTries, now.Add(-emailWindow), now)
+			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+o.skipLocked(), emailTries, now.Add(-emailWindow), now)
 		if err != nil {
 			return err
 		}
@@ -176,16 +214,12 @@ func (o Outbox) SendEmail(ctx context.Context) (int, error) {
 			return sent, err
 		}
 		for _, m := range due {
-			// The batch's claim may have run out while earlier messages went (a slow mail
-			// server, a busy machine): renew this message's claim just before sending it, and
-			// leave it if another server has taken it over.
 			now := o.Now().UTC()
-			res, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_claimed_until = $1
-				WHERE id = $2 AND email_claimed_by = $3 AND emailed_at IS NULL`, now.Add(o.lease()), m.id, holder)
+			mine, err := o.renewClaim(ctx, emailChannel, m.id, holder, now)
 			if err != nil {
 				return sent, err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			if !mine {
 				continue
 			}
 			body := m.body
@@ -219,10 +253,7 @@ func (o Outbox) SendEmail(ctx context.Context) (int, error) {
 				}
 				continue
 			}
-			o.Log.Warn("email not sent; will try again", "message", m.id, "attempt", m.attempts+1, "err", err)
-			wait := time.Duration(2<<min(m.attempts, 10)) * time.Minute
-			if _, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET email_next_at = $1, email_error = $2, email_claimed_until = NULL WHERE id = $3`,
-				now.Add(wait), err.Error(), m.id); err != nil {
+			if err := o.retryLater(ctx, emailChannel, m.id, m.attempts, err, now); err != nil {
 				return sent, err
 			}
 		}

@@ -53,10 +53,6 @@ func (o Outbox) textCap() int {
 // leaves a person's messages beyond their daily cap unclaimed; they wait for the cap to
 // free up.
 func (o Outbox) claimTexts(ctx context.Context, holder string, now time.Time) ([]textDue, error) {
-	lock := ""
-	if o.DB.Dialect == db.Postgres {
-		lock = " FOR UPDATE OF m SKIP LOCKED"
-	}
 	var claimed []textDue
 	err := o.DB.Tx(ctx, func(tx *sql.Tx) error {
 		due, err := db.Collect(ctx, tx, func(s db.Scanner) (textDue, error) {
@@ -69,7 +65,7 @@ func (o Outbox) claimTexts(ctx context.Context, holder string, now time.Time) ([
 			AND p.disabled_at IS NULL AND m.text_attempts < $1 AND m.created_at > $2
 			AND (m.text_next_at IS NULL OR m.text_next_at <= $3) AND (m.text_claimed_until IS NULL OR m.text_claimed_until <= $3)
 			AND (SELECT count(*) FROM panel_messages y WHERE y.person_id = m.person_id AND y.texted_at > $4) < $5
-			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+lock, textTries, now.Add(-textWindow), now, now.Add(-24*time.Hour), o.textCap())
+			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+o.skipLocked(), textTries, now.Add(-textWindow), now, now.Add(-24*time.Hour), o.textCap())
 		if err != nil {
 			return err
 		}
@@ -123,15 +119,12 @@ func (o Outbox) SendTexts(ctx context.Context) (int, error) {
 			return sent, err
 		}
 		for _, m := range due {
-			// Renew this message's claim just before sending, and leave it if another server
-			// has taken it over (see SendEmail).
 			now := o.Now().UTC()
-			res, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET text_claimed_until = $1
-				WHERE id = $2 AND text_claimed_by = $3 AND texted_at IS NULL AND text_status = ''`, now.Add(o.lease()), m.id, holder)
+			mine, err := o.renewClaim(ctx, textChannel, m.id, holder, now)
 			if err != nil {
 				return sent, err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			if !mine {
 				continue
 			}
 			sendCtx, cancel := context.WithTimeout(ctx, o.lease()/2)
@@ -152,10 +145,7 @@ func (o Outbox) SendTexts(ctx context.Context) (int, error) {
 				}
 				sent++
 			case govuknotify.Retryable(err) && m.attempts+1 < textTries:
-				o.Log.Warn("text not sent; will try again", "message", m.id, "attempt", m.attempts+1, "err", err)
-				wait := time.Duration(2<<min(m.attempts, 10)) * time.Minute
-				if _, err := o.DB.Write.ExecContext(ctx, `UPDATE panel_messages SET text_next_at = $1, text_error = $2, text_claimed_until = NULL WHERE id = $3`,
-					now.Add(wait), err.Error(), m.id); err != nil {
+				if err := o.retryLater(ctx, textChannel, m.id, m.attempts, err, now); err != nil {
 					return sent, err
 				}
 			default:
