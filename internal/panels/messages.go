@@ -26,6 +26,31 @@ type Message struct {
 	TextStatus string
 	TextError  string
 	TextedAt   time.Time
+	// EmailedAt is when the email went (zero if not, or not yet); EmailStatus is what GOV.UK
+	// Notify's receipt said of it: "" (no more is known), "delivered", or "failed" with
+	// EmailError its reason. EmailGaveUp is set when the outbox stopped trying.
+	EmailedAt   time.Time
+	EmailStatus string
+	EmailError  string
+	EmailGaveUp bool
+}
+
+// EmailNote says in plain English what happened to the message's email, or "" when none was
+// sent or tried.
+func (m Message) EmailNote() string {
+	switch {
+	case m.EmailStatus == "delivered":
+		return "Sent by email, and it arrived."
+	case m.EmailStatus == "failed":
+		return "The email could not be delivered: " + m.EmailError
+	case !m.EmailedAt.IsZero():
+		return "Sent by email."
+	case m.EmailGaveUp:
+		return "The email could not be sent: " + m.EmailError
+	case m.EmailError != "":
+		return "The email is waiting to be tried again."
+	}
+	return ""
 }
 
 // TextNote says in plain English what happened to the message's text, or "" when none was
@@ -135,7 +160,8 @@ func addresseePeople(ctx context.Context, tx *sql.Tx, councilGSS string) ([]int6
 // Messages lists the newest messages to a person; panelID, when not 0, keeps those about
 // that panel (what a facilitator sees of a member's messages).
 func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int) ([]Message, error) {
-	q := `SELECT id, person_id, subject, body, link, created_at, read_at, text_status, text_error, texted_at FROM panel_messages WHERE person_id = $1`
+	q := `SELECT id, person_id, subject, body, link, created_at, read_at, text_status, text_error, texted_at,
+		emailed_at, email_status, email_error, email_attempts >= ` + fmt.Sprint(emailTries) + ` FROM panel_messages WHERE person_id = $1`
 	args := []any{personID}
 	if panelID != 0 {
 		q += ` AND panel_id = $2`
@@ -150,11 +176,12 @@ func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int)
 	var out []Message
 	for rows.Next() {
 		var m Message
-		var read, texted sql.NullTime
-		if err := rows.Scan(&m.ID, &m.PersonID, &m.Subject, &m.Body, &m.Link, &m.CreatedAt, &read, &m.TextStatus, &m.TextError, &texted); err != nil {
+		var read, texted, emailed sql.NullTime
+		if err := rows.Scan(&m.ID, &m.PersonID, &m.Subject, &m.Body, &m.Link, &m.CreatedAt, &read, &m.TextStatus, &m.TextError, &texted,
+			&emailed, &m.EmailStatus, &m.EmailError, &m.EmailGaveUp); err != nil {
 			return nil, err
 		}
-		m.ReadAt, m.TextedAt = read.Time, texted.Time
+		m.ReadAt, m.TextedAt, m.EmailedAt = read.Time, texted.Time, emailed.Time
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -195,6 +222,17 @@ func NotifyPanel(ctx context.Context, tx *sql.Tx, panelID int64, subject, body, 
 		people = append(people, ids...)
 	}
 	_, err := notify(ctx, tx, panelID, people, subject, body, link, now)
+	return err
+}
+
+// Tell queues a message to each of people inside tx, for another capability's news: a payment
+// approved or paid, an answer to what a person said, a bid they helped with sent. panelID,
+// when not 0, is the panel it concerns, so the person's facilitator sees it too. short is the
+// text message's words, which must never hold support needs, money or other details a shared
+// phone should not show; "" texts the subject. Call WakeOutbox after the commit so that it
+// goes at once.
+func Tell(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subject, body, short, link string, now time.Time) error {
+	_, err := notifyShort(ctx, tx, panelID, people, subject, body, short, link, now)
 	return err
 }
 

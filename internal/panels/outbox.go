@@ -230,7 +230,7 @@ func (o Outbox) SendEmail(ctx context.Context) (int, error) {
 			// A send must finish well inside the lease, or another server could take the
 			// message over while this one is still sending it.
 			sendCtx, cancel := context.WithTimeout(ctx, o.lease()/2)
-			err = o.Mailer.Send(sendCtx, mail.Email{To: m.to, Subject: m.subject, Body: body})
+			err = o.Mailer.Send(sendCtx, mail.Email{To: m.to, Subject: m.subject, Body: body, Reference: messageReference(m.id)})
 			cancel()
 			if ctx.Err() != nil {
 				return sent, ctx.Err()

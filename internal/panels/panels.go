@@ -230,6 +230,18 @@ ALTER TABLE panel_meetings ADD COLUMN reminded_at {{time}};
 -- The daily cap counts each person's texts of the last day.
 CREATE INDEX panel_messages_texted ON panel_messages(person_id, texted_at);
 `,
+}, db.Migration{
+	Component: "panels", Version: 6, Name: "email delivery receipts and changed meetings",
+	// Safe under old code: new columns with defaults or nullable; old servers neither read
+	// nor write them.
+	SQL: `
+-- Where an email is after it went, as GOV.UK Notify's delivery receipts say: '' (no more is
+-- known, as with SMTP), 'delivered', or 'failed' (email_error holds why).
+ALTER TABLE panel_messages ADD COLUMN email_status TEXT NOT NULL DEFAULT '';
+-- When a meeting's time or place last changed: its reminder is not sent straight after the
+-- message telling of the change.
+ALTER TABLE panel_meetings ADD COLUMN changed_at {{time}};
+`,
 }}
 
 // Options configure the handlers.

@@ -55,16 +55,26 @@ func (o Outbox) textCap() int {
 func (o Outbox) claimTexts(ctx context.Context, holder string, now time.Time) ([]textDue, error) {
 	var claimed []textDue
 	err := o.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// The cap counts texts another server has claimed and not yet sent, so claims must
+		// see each other: on PostgreSQL they take turns under a lock held to the commit
+		// (SQLite's single writer makes them take turns already).
+		if o.DB.Dialect == db.Postgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7262)"); err != nil {
+				return err
+			}
+		}
+		// A person's texts in the last day: sent, or claimed by a server that is sending them.
+		const inADay = `(SELECT count(*) FROM panel_messages x WHERE x.person_id = m.person_id
+			AND (x.texted_at > $4 OR (x.texted_at IS NULL AND x.text_claimed_until > $3)))`
 		due, err := db.Collect(ctx, tx, func(s db.Scanner) (textDue, error) {
 			var m textDue
 			return m, s.Scan(&m.id, &m.personID, &m.to, &m.subject, &m.short, &m.attempts, &m.sentInADay)
-		}, `SELECT m.id, m.person_id, p.mobile, m.subject, m.short, m.text_attempts,
-			(SELECT count(*) FROM panel_messages x WHERE x.person_id = m.person_id AND x.texted_at > $4)
+		}, `SELECT m.id, m.person_id, p.mobile, m.subject, m.short, m.text_attempts, `+inADay+`
 			FROM panel_messages m JOIN people p ON p.id = m.person_id
 			WHERE m.texted_at IS NULL AND m.text_status = '' AND p.mobile IS NOT NULL AND p.contact_by IN ('text', 'both')
 			AND p.disabled_at IS NULL AND m.text_attempts < $1 AND m.created_at > $2
 			AND (m.text_next_at IS NULL OR m.text_next_at <= $3) AND (m.text_claimed_until IS NULL OR m.text_claimed_until <= $3)
-			AND (SELECT count(*) FROM panel_messages y WHERE y.person_id = m.person_id AND y.texted_at > $4) < $5
+			AND `+inADay+` < $5
 			ORDER BY m.id LIMIT `+fmt.Sprint(emailBatch)+o.skipLocked(), textTries, now.Add(-textWindow), now, now.Add(-24*time.Hour), o.textCap())
 		if err != nil {
 			return err
@@ -128,7 +138,7 @@ func (o Outbox) SendTexts(ctx context.Context) (int, error) {
 				continue
 			}
 			sendCtx, cancel := context.WithTimeout(ctx, o.lease()/2)
-			id, err := o.Texter.SendText(sendCtx, mail.Text{To: m.to, Body: o.textBody(m), Reference: fmt.Sprint("panel-message-", m.id)})
+			id, err := o.Texter.SendText(sendCtx, mail.Text{To: m.to, Body: o.textBody(m), Reference: messageReference(m.id)})
 			cancel()
 			if ctx.Err() != nil {
 				return sent, ctx.Err()
@@ -172,31 +182,56 @@ func textFailure(err error, tries int) string {
 	return why
 }
 
+// messageReference is the id a message goes to Notify with, by email or by text, returned in
+// delivery receipts: it names the message and nothing about the person.
+func messageReference(id int64) string { return fmt.Sprint("panel-message-", id) }
+
 // receiptReasons are Notify's reasons for each failure in a delivery receipt, as its
-// documentation gives them for text messages.
-var receiptReasons = map[govuknotify.Status]string{
-	govuknotify.StatusPermanentFailure: "the phone network could not deliver it. The number may be wrong or not exist.",
-	govuknotify.StatusTemporaryFailure: "the phone may be off, out of signal, or its inbox full.",
-	govuknotify.StatusTechnicalFailure: "there was a problem between GOV.UK Notify and the phone network.",
+// documentation gives them, for texts and for email.
+var receiptReasons = map[string]map[govuknotify.Status]string{
+	"sms": {
+		govuknotify.StatusPermanentFailure: "the phone network could not deliver it. The number may be wrong or not exist.",
+		govuknotify.StatusTemporaryFailure: "the phone may be off, out of signal, or its inbox full.",
+		govuknotify.StatusTechnicalFailure: "there was a problem between GOV.UK Notify and the phone network.",
+	},
+	"email": {
+		govuknotify.StatusPermanentFailure: "the email address is wrong or no longer exists.",
+		govuknotify.StatusTemporaryFailure: "the inbox may be full, or a spam filter turned it away.",
+		govuknotify.StatusTechnicalFailure: "there was a problem between GOV.UK Notify and the email provider.",
+	},
 }
 
-// RecordReceipt records a delivery receipt from Notify against the text it names. A receipt
-// for an id Roundtable never sent changes nothing, and says so with false.
+// RecordReceipt records a delivery receipt from Notify against the text or email it names: a
+// text by Notify's id for it, an email by the message's reference (the outbox's mailer does
+// not learn Notify's id). A receipt for a message Roundtable never sent changes nothing, and
+// says so with false.
 func RecordReceipt(ctx context.Context, d *db.DB, rc govuknotify.Receipt) (bool, error) {
+	match, arg := `notify_id = $1 AND notify_id <> ''`, any(rc.ID)
+	set := `text_status = $2, text_error = $3`
+	switch rc.NotificationType {
+	case "sms":
+	case "email":
+		var id int64
+		if _, err := fmt.Sscanf(rc.Reference, "panel-message-%d", &id); err != nil || messageReference(id) != rc.Reference {
+			return false, nil
+		}
+		match, arg, set = `id = $1 AND emailed_at IS NOT NULL`, id, `email_status = $2, email_error = $3`
+	default:
+		return false, nil
+	}
 	status, why := "", ""
 	switch {
 	case rc.Status == govuknotify.StatusDelivered:
 		status = "delivered"
 	case rc.Status.Failed():
-		status, why = "failed", receiptReasons[rc.Status]
+		status, why = "failed", receiptReasons[rc.NotificationType][rc.Status]
 	default:
-		// Still on its way, or sent abroad where no more will be known: "sent" stays.
+		// Still on its way, or sent abroad where no more will be known: what is shown stays.
 		var n int
-		err := d.Read.QueryRowContext(ctx, `SELECT count(*) FROM panel_messages WHERE notify_id = $1 AND notify_id <> ''`, rc.ID).Scan(&n)
+		err := d.Read.QueryRowContext(ctx, `SELECT count(*) FROM panel_messages WHERE `+match, arg).Scan(&n)
 		return n > 0, err
 	}
-	res, err := d.Write.ExecContext(ctx, `UPDATE panel_messages SET text_status = $1, text_error = $2 WHERE notify_id = $3 AND notify_id <> ''`,
-		status, why, rc.ID)
+	res, err := d.Write.ExecContext(ctx, `UPDATE panel_messages SET `+set+` WHERE `+match, arg, status, why)
 	if err != nil {
 		return false, fmt.Errorf("record delivery receipt: %w", err)
 	}
@@ -215,10 +250,6 @@ func (h *Handlers) receipt(w http.ResponseWriter, r *http.Request, _ *web.Render
 		return nil
 	case err != nil:
 		http.Error(w, "Bad request: "+err.Error(), http.StatusBadRequest)
-		return nil
-	}
-	if rc.NotificationType != "sms" {
-		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
 	known, err := RecordReceipt(r.Context(), h.db, rc)

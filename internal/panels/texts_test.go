@@ -374,6 +374,37 @@ func TestOutboxSeveralServersTextEachMessageOnce(t *testing.T) {
 	})
 }
 
+// The daily cap holds however many servers claim one person's texts at the same moment: a
+// text another server has claimed and not yet sent counts towards it.
+func TestOutboxCapHoldsAcrossServers(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		fake, texter := fakeNotify(t, w.clock.Now)
+		sam := w.ids["sam"]
+		must(t, accounts.SetContact(ctx, d, sam, accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700900001"}))
+		for round := range 3 {
+			for i := range 40 {
+				queueTo(t, d, sam, fmt.Sprintf("round %d message %d", round, i), "Hello", w.clock.Now())
+			}
+			var wg sync.WaitGroup
+			for range 4 {
+				o := panels.Outbox{DB: d, Texter: texter, TextCap: 5, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler)}
+				wg.Go(func() {
+					if _, err := o.SendTexts(ctx); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if got := len(textsTo(fake, "+447700900001")); got != 5*(round+1) {
+				t.Fatalf("round %d: %d texts in all, want %d (the cap of 5 a day)", round, got, 5*(round+1))
+			}
+			w.clock.Advance(24*time.Hour + time.Minute)
+		}
+	})
+}
+
 // dyingTexter sends one text, then ends its server's context, as if the server were killed
 // after Notify took the text but before it was recorded.
 type dyingTexter struct {
@@ -469,7 +500,7 @@ func TestOutboxEmailThroughNotify(t *testing.T) {
 			t.Fatalf("send again: %d %v, want Sam's", n, err)
 		}
 		requests := fake.Requests()
-		w.clock.Advance(24 * time.Hour)
+		w.advance(24 * time.Hour)
 		if n, err := o.SendEmail(ctx); err != nil || n != 0 || fake.Requests() != requests {
 			t.Fatalf("Aisha's refused address was tried again: %d %v, %d requests", n, err, fake.Requests()-requests)
 		}
@@ -487,6 +518,43 @@ func TestOutboxEmailThroughNotify(t *testing.T) {
 		if err := d.Read.QueryRow(`SELECT email_error FROM panel_messages WHERE person_id = $1`, w.ids["aisha"]).Scan(&why); err != nil || why != "email_address Not a valid email address" {
 			t.Errorf("Aisha's email error: %q %v", why, err)
 		}
+		w.want(w.do("GET", "/panels/messages", "aisha", nil), 200, "The email could not be sent: email_address Not a valid email address")
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "Sent by email.")
+
+		// Notify's receipts for email say whether it arrived, matched by the message's reference.
+		withToken, err := app.New(d, app.Config{Now: w.clock.Now, Log: slog.New(slog.DiscardHandler), NotifyCallbackToken: receiptToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		site := httptest.NewServer(withToken.Handler)
+		t.Cleanup(site.Close)
+		if err := fake.SendReceipt(site.URL+"/notify/receipts", receiptToken, got[0].ID, govuknotify.StatusDelivered); err != nil {
+			t.Fatal(err)
+		}
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "Sent by email, and it arrived.")
+		// Sam's facilitator sees it on Sam's page, as the sender, once the message is about their panel.
+		if _, err := d.Write.Exec(`UPDATE panel_messages SET panel_id = $1 WHERE person_id = $2`, w.luton.ID, w.ids["sam"]); err != nil {
+			t.Fatal(err)
+		}
+		w.want(w.do("GET", "/panels/luton/members/"+fmt.Sprint(w.ids["sam"]), "facilitator", nil), 200, "Sent by email, and it arrived.")
+		// The mail provider later bounces it for good: the page says so, in words for people.
+		if err := fake.SendReceipt(site.URL+"/notify/receipts", receiptToken, got[0].ID, govuknotify.StatusPermanentFailure); err != nil {
+			t.Fatal(err)
+		}
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "The email could not be delivered: the email address is wrong or no longer exists.")
+		// A receipt naming a message that was never emailed (Aisha's), or no message, changes nothing.
+		var aishaMsg int64
+		if err := d.Read.QueryRow(`SELECT id FROM panel_messages WHERE person_id = $1`, w.ids["aisha"]).Scan(&aishaMsg); err != nil {
+			t.Fatal(err)
+		}
+		for _, ref := range []string{fmt.Sprint("panel-message-", aishaMsg), "panel-message-999999", "panel-message-1 OR 1=1", ""} {
+			known, err := panels.RecordReceipt(ctx, d, govuknotify.Receipt{ID: got[0].ID, Reference: ref, NotificationType: "email", Status: govuknotify.StatusDelivered})
+			if err != nil || known {
+				t.Errorf("receipt for %q: known %v, %v", ref, known, err)
+			}
+		}
+		w.want(w.do("GET", "/panels/messages", "aisha", nil), 200, "The email could not be sent: email_address Not a valid email address")
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "The email could not be delivered")
 	})
 }
 

@@ -20,11 +20,13 @@ import (
 	"time"
 )
 
-// Email is one message to one address, in plain text.
+// Email is one message to one address, in plain text. Reference is the sender's own id for
+// it, with no personal data: GOV.UK Notify returns it in delivery receipts; SMTP ignores it.
 type Email struct {
-	To      string
-	Subject string
-	Body    string
+	To        string
+	Subject   string
+	Body      string
+	Reference string
 }
 
 // Mailer sends an email or says why it could not.

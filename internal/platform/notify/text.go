@@ -111,6 +111,6 @@ type NotifyMailer struct {
 // *govuknotify.APIError for which govuknotify.Retryable is false.
 func (n NotifyMailer) Send(ctx context.Context, e Email) error {
 	_, err := n.Client.SendEmail(ctx, govuknotify.Email{EmailAddress: e.To, TemplateID: n.TemplateID,
-		Personalisation: map[string]string{"subject": e.Subject, "body": e.Body}})
+		Personalisation: map[string]string{"subject": e.Subject, "body": e.Body}, Reference: e.Reference})
 	return err
 }
