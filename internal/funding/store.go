@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"roundtable/internal/directory"
+	"roundtable/internal/panels"
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
@@ -649,7 +650,7 @@ func fieldErr(field, msg string) error {
 // Submit submits a council's bid: every section must be completed and the deadline not
 // passed. Submitting a bid that is already submitted changes nothing.
 func Submit(ctx context.Context, d *db.DB, by *auth.Identity, bidID, councilID int64, now time.Time) (already bool, err error) {
-	err = d.Tx(ctx, func(tx *sql.Tx) error {
+	err = panels.InTxThenWake(ctx, d, func(tx *sql.Tx) error {
 		b, _, err := editable(ctx, tx, bidID, councilID, now)
 		if b.Submitted() && b.CouncilID == councilID {
 			already = true
@@ -664,12 +665,38 @@ func Submit(ctx context.Context, d *db.DB, by *auth.Identity, bidID, councilID i
 		if _, err := tx.ExecContext(ctx, "UPDATE funding_bids SET submitted_at = $1, updated_at = $1 WHERE id = $2", utc(now), bidID); err != nil {
 			return err
 		}
+		if err := tellTookPart(ctx, tx, b, now); err != nil {
+			return err
+		}
 		actorID, actorName := audit.By(by)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "bid.submitted",
 			Subject: fmt.Sprintf("bid:%d", bidID), Scope: fmt.Sprintf("council:%d", councilID),
 			After: map[string]any{"total_pence": b.Total(), "homes": b.Homes}, At: now})
 	})
 	return already, err
+}
+
+// tellTookPart tells each named person who took part in the activities a bid uses as evidence
+// that the final bid has gone to the funder, and where to read it and see what their words
+// changed.
+func tellTookPart(ctx context.Context, tx *sql.Tx, b Bid, now time.Time) error {
+	people, err := db.Collect(ctx, tx, func(s db.Scanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	}, `SELECT DISTINCT fp.person_id FROM funding_bid_activities ba JOIN funding_participants fp ON fp.activity_id = ba.activity_id
+		WHERE ba.bid_id = $1 AND fp.person_id IS NOT NULL ORDER BY fp.person_id`, b.ID)
+	if err != nil {
+		return fmt.Errorf("who took part in bid %d: %w", b.ID, err)
+	}
+	var council, programme string
+	if err := tx.QueryRowContext(ctx, `SELECT o.name, p.name FROM funding_bids b JOIN organisations o ON o.id = b.council_id
+		JOIN funding_programmes p ON p.id = b.programme_id WHERE b.id = $1`, b.ID).Scan(&council, &programme); err != nil {
+		return err
+	}
+	return panels.Tell(ctx, tx, 0, people, "The bid you helped with has been sent: "+programme,
+		council+" has sent its final bid to "+programme+". You took part in the work behind it. You can read the bid, and see what was done with what you said.",
+		council+" has sent the bid you helped with to "+programme+". You can read it when you sign in.",
+		fmt.Sprintf("/funding/bids/%d", b.ID), now)
 }
 
 // ---- the co-production log ----
@@ -854,10 +881,13 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return d.Tx(ctx, func(tx *sql.Tx) error {
+	return panels.InTxThenWake(ctx, d, func(tx *sql.Tx) error {
 		var before struct{ Response, Reason string }
-		err := tx.QueryRowContext(ctx, `SELECT c.response, c.reason FROM funding_contributions c JOIN funding_activities a ON a.id = c.activity_id
-			WHERE c.id = $1 AND a.council_id = $2`, contributionID, councilID).Scan(&before.Response, &before.Reason)
+		var person sql.NullInt64
+		var activity, council string
+		err := tx.QueryRowContext(ctx, `SELECT c.response, c.reason, c.person_id, a.title, o.name FROM funding_contributions c
+			JOIN funding_activities a ON a.id = c.activity_id JOIN organisations o ON o.id = a.council_id
+			WHERE c.id = $1 AND a.council_id = $2`, contributionID, councilID).Scan(&before.Response, &before.Reason, &person, &activity, &council)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, "No such contribution.")
 		}
@@ -867,6 +897,15 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 		if _, err := tx.ExecContext(ctx, "UPDATE funding_contributions SET response = $1, reason = $2, responded_at = $3 WHERE id = $4",
 			response, reason, utc(now), contributionID); err != nil {
 			return err
+		}
+		// "You said, we did": the person who said it (unless they stayed anonymous) is told.
+		if person.Valid {
+			answer := Contribution{Response: response}.ResponseLabel()
+			if err := panels.Tell(ctx, tx, 0, []int64{person.Int64}, "You said, we did: "+activity,
+				council+" has answered what you said at "+activity+". What they did: "+answer+". Why: "+reason,
+				council+" has answered what you said at "+activity+": "+answer+".", "/payments/mine", now); err != nil {
+				return err
+			}
 		}
 		actorID, actorName := audit.By(by)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "contribution.answered",

@@ -236,6 +236,16 @@ func Tell(ctx context.Context, tx *sql.Tx, panelID int64, people []int64, subjec
 	return err
 }
 
+// InTxThenWake runs fn in a transaction and, once it commits, wakes the outbox, for a change
+// that queues messages with Tell.
+func InTxThenWake(ctx context.Context, d *db.DB, fn func(*sql.Tx) error) error {
+	err := d.Tx(ctx, fn)
+	if err == nil {
+		wakeOutboxes()
+	}
+	return err
+}
+
 // WakeOutbox asks the outbox to send what was queued, without waiting for its next poll.
 func WakeOutbox() { wakeOutboxes() }
 

@@ -521,7 +521,7 @@ func Choose(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, ch 
 
 // Approve records a facilitator's (or council officer's) approval of an owed claim.
 func Approve(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, now time.Time) error {
-	return d.Tx(ctx, func(tx *sql.Tx) error {
+	return panels.InTxThenWake(ctx, d, func(tx *sql.Tx) error {
 		c, err := GetClaim(ctx, tx, claimID)
 		if err != nil {
 			return err
@@ -544,11 +544,25 @@ func Approve(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, no
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "This claim has changed. Look at it again.")
 		}
+		if err := tellClaimant(ctx, tx, c, "Your payment is approved: "+c.Title,
+			fmt.Sprintf("%s approved your claim for %s on %s. Total: %s. How you chose to be paid: %s.", c.OrganisationName, c.Title,
+				londonDate(c.HeldAt), c.TotalMoney(), c.MethodLabel()), "Your payment for "+c.Title+" is approved.", now); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "claim.approved",
 			Subject: fmt.Sprintf("claim:%d", c.ID), Scope: fmt.Sprintf("organisation:%d", c.OrganisationID), At: now,
 			Before: map[string]any{"status": c.Status}, After: map[string]any{"status": Approved, "total_pence": c.TotalPence()}})
 	})
 }
+
+// tellClaimant queues a message about their claim to the person it pays, inside tx. The text
+// message says only that something happened: never the amount, which a shared phone should
+// not show.
+func tellClaimant(ctx context.Context, tx *sql.Tx, c Claim, subject, body, short string, now time.Time) error {
+	return panels.Tell(ctx, tx, c.PanelID, []int64{c.PersonID}, subject, body, short, fmt.Sprintf("/payments/claims/%d", c.ID), now)
+}
+
+func londonDate(t time.Time) string { return t.In(web.London).Format("2 January 2006") }
 
 // Payment is what finance records when a claim is paid.
 type Payment struct {
@@ -571,7 +585,7 @@ func MarkPaid(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, p
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return d.Tx(ctx, func(tx *sql.Tx) error {
+	return panels.InTxThenWake(ctx, d, func(tx *sql.Tx) error {
 		c, err := GetClaim(ctx, tx, claimID)
 		if err != nil {
 			return err
@@ -594,6 +608,11 @@ func MarkPaid(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, p
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "This claim has already been paid. It cannot be paid twice.")
+		}
+		if err := tellClaimant(ctx, tx, c, "Your payment has been paid: "+c.Title,
+			fmt.Sprintf("%s paid your claim for %s: %s, on %s, with the reference %s.", c.OrganisationName, c.Title, c.TotalMoney(),
+				londonDate(p.On), p.Reference), "Your payment for "+c.Title+" has been paid.", now); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "claim.paid",
 			Subject: fmt.Sprintf("claim:%d", c.ID), Scope: fmt.Sprintf("organisation:%d", c.OrganisationID), At: now,
