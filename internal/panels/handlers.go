@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -252,6 +253,60 @@ func (h *Handlers) saveProfile(w http.ResponseWriter, r *http.Request, rd *web.R
 type MeetingFormView struct {
 	web.Page
 	Panel Panel
+	// Meeting is the meeting being changed; nil when arranging a new one.
+	Meeting *Meeting
+}
+
+// meetingToChange finds the meeting a facilitator of the request's panel asks to change.
+func (h *Handlers) meetingToChange(r *http.Request) (Panel, *auth.Identity, Meeting, error) {
+	p, me, err := h.panelFor(r)
+	if err != nil {
+		return p, me, Meeting{}, err
+	}
+	if !p.Facilitates(me) {
+		return p, me, Meeting{}, errs.New(errs.NotFound, "")
+	}
+	mid, err := strconv.ParseInt(r.PathValue("meeting"), 10, 64)
+	if err != nil {
+		return p, me, Meeting{}, errs.New(errs.NotFound, "")
+	}
+	m, err := GetMeeting(r.Context(), h.db, p.ID, mid)
+	return p, me, m, err
+}
+
+func (h *Handlers) changeMeetingForm(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
+	p, _, m, err := h.meetingToChange(r)
+	if err != nil {
+		return err
+	}
+	if m.Recorded() || !m.StartsAt.After(h.opt.Now()) {
+		return errs.New(errs.Conflict, "This meeting has already started, so it cannot be changed. Arrange a new meeting instead.")
+	}
+	at := m.StartsAt.In(web.London)
+	f := web.Form{Values: url.Values{"title": {m.Title}, "date": {at.Format("2006-01-02")}, "time": {at.Format("15:04")}, "place": {m.Place},
+		"online_link": {m.OnlineLink}, "access_info": {m.AccessInfo}, "agenda": {m.Agenda}}}
+	back := fmt.Sprintf("/panels/%s/meetings/%d", p.Slug, m.ID)
+	return rd.Render(w, r, http.StatusOK, "panels/meeting-new", &MeetingFormView{Page: web.Page{Title: "Change the meeting", Form: f, Back: back}, Panel: p, Meeting: &m})
+}
+
+func (h *Handlers) changeMeeting(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
+	p, me, m, err := h.meetingToChange(r)
+	if err != nil {
+		return err
+	}
+	f := web.NewForm(r)
+	in := NewMeeting{Title: f.Get("title"), Date: f.Get("date"), Time: f.Get("time"), Place: f.Get("place"),
+		OnlineLink: f.Get("online_link"), AccessInfo: f.Get("access_info"), Agenda: f.Get("agenda")}
+	back := fmt.Sprintf("/panels/%s/meetings/%d", p.Slug, m.ID)
+	if err := ChangeMeeting(r.Context(), h.db, p.ID, m.ID, in, me, h.opt.Now()); err != nil {
+		if ff, ok := f.WithError(err); ok {
+			return rd.Render(w, r, http.StatusUnprocessableEntity, "panels/meeting-new",
+				&MeetingFormView{Page: web.Page{Title: "Change the meeting", Form: ff, Back: back}, Panel: p, Meeting: &m})
+		}
+		return err
+	}
+	web.SetFlash(w, "The meeting is changed. Members have been told of any change to when or where it is.")
+	return web.Redirect(w, r, back)
 }
 
 func (h *Handlers) newMeetingForm(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {

@@ -294,6 +294,8 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /panels/{slug}/meetings/new", web.Roles(auth.Facilitator), wrap(h.newMeetingForm))
 	rt.Handle("POST /panels/{slug}/meetings", web.Roles(auth.Facilitator), wrap(h.createMeeting))
 	rt.Handle("GET /panels/{slug}/meetings/{meeting}", web.SignedIn, wrap(h.meeting))
+	rt.Handle("GET /panels/{slug}/meetings/{meeting}/edit", web.Roles(auth.Facilitator), wrap(h.changeMeetingForm))
+	rt.Handle("POST /panels/{slug}/meetings/{meeting}/edit", web.Roles(auth.Facilitator), wrap(h.changeMeeting))
 	rt.Handle("POST /panels/{slug}/meetings/{meeting}/reply", web.Roles(auth.Member), wrap(h.replyMeeting))
 	rt.Handle("POST /panels/{slug}/meetings/{meeting}/record", web.Roles(auth.Facilitator), wrap(h.recordMeeting))
 	rt.Handle("GET /panels/{slug}/recommendations/new", web.Roles(auth.Member, auth.Facilitator), wrap(h.newRecommendationForm))

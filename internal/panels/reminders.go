@@ -24,8 +24,8 @@ func meetingPlace(place string) string {
 }
 
 // RemindMeetings reminds the members of each meeting that starts within the next day, once,
-// except those who said they are not coming. A meeting arranged less than a day ahead is not
-// reminded of: its "New meeting" message has only just gone. It returns how many meetings it
+// except those who said they are not coming. A meeting arranged (or moved) less than a day
+// ahead is not reminded of: its "New meeting" (or "Meeting changed") message has only just gone. It returns how many meetings it
 // reminded about.
 func (o Outbox) RemindMeetings(ctx context.Context) (int, error) {
 	now := o.Now().UTC()
@@ -36,8 +36,13 @@ func (o Outbox) RemindMeetings(ctx context.Context) (int, error) {
 	}
 	meetings, err := db.Collect(ctx, o.DB.Read, func(s db.Scanner) (soon, error) {
 		var m soon
-		return m, s.Scan(&m.id, &m.panelID, &m.title, &m.place, &m.starts, &m.createdAt)
-	}, `SELECT id, panel_id, title, place, starts_at, created_at FROM panel_meetings
+		var changed sql.NullTime
+		err := s.Scan(&m.id, &m.panelID, &m.title, &m.place, &m.starts, &m.createdAt, &changed)
+		if changed.Valid {
+			m.createdAt = changed.Time // the news went when it changed
+		}
+		return m, err
+	}, `SELECT id, panel_id, title, place, starts_at, created_at, changed_at FROM panel_meetings
 		WHERE reminded_at IS NULL AND recorded_at IS NULL AND starts_at > $1 AND starts_at <= $2 ORDER BY id LIMIT 200`,
 		now, now.Add(reminderAhead))
 	if err != nil {
@@ -58,25 +63,13 @@ func (o Outbox) RemindMeetings(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			notComing := map[int64]bool{}
-			rows, err := tx.QueryContext(ctx, `SELECT person_id FROM panel_meeting_replies WHERE meeting_id = $1 AND answer = 'no'`, m.id)
+			away, err := notComing(ctx, tx, m.id)
 			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				notComing[id] = true
-			}
-			if err := rows.Close(); err != nil {
 				return err
 			}
 			var to []int64
 			for _, id := range members {
-				if !notComing[id] {
+				if !away[id] {
 					to = append(to, id)
 				}
 			}

@@ -327,8 +327,8 @@ func ParseLondon(date, clock string) (time.Time, error) {
 	return time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(date)+" "+strings.TrimSpace(clock), web.London)
 }
 
-// CreateMeeting adds a meeting to a panel.
-func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, by *auth.Identity, now time.Time) (int64, error) {
+// validateMeeting checks a meeting as the form gives it and returns when it starts.
+func validateMeeting(m NewMeeting, now time.Time) (time.Time, error) {
 	var v errs.Validation
 	checkText(&v, "title", "a title", m.Title, true)
 	v.Check(utf8.RuneCountInString(m.Title) <= 200, "title", "Title must be 200 characters or fewer")
@@ -349,12 +349,18 @@ func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, b
 	}
 	checkText(&v, "access_info", "access information", m.AccessInfo, false)
 	checkText(&v, "agenda", "the agenda", m.Agenda, true)
-	if err := v.Err(); err != nil {
+	return starts, v.Err()
+}
+
+// CreateMeeting adds a meeting to a panel.
+func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, by *auth.Identity, now time.Time) (int64, error) {
+	starts, err := validateMeeting(m, now)
+	if err != nil {
 		return 0, err
 	}
 	var id int64
 	var sent []outgoing
-	err := d.Tx(ctx, func(tx *sql.Tx) error {
+	err = d.Tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO panel_meetings (panel_id, title, starts_at, place, online_link, access_info, agenda, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, panelID, strings.TrimSpace(m.Title), utc(starts),
 			strings.TrimSpace(m.Place), strings.TrimSpace(m.OnlineLink), strings.TrimSpace(m.AccessInfo), strings.TrimSpace(m.Agenda),
@@ -380,6 +386,98 @@ func CreateMeeting(ctx context.Context, d *db.DB, panelID int64, m NewMeeting, b
 		deliver(sent)
 	}
 	return id, err
+}
+
+// ChangeMeeting changes a meeting that has not started. When its time, place, online link or
+// access information changes, each member is told, by their chosen channels, except those who
+// said they are not coming to a meeting whose time did not change; a new time asks everyone
+// to say again whether they are coming, and the reminder the day before is sent afresh.
+func ChangeMeeting(ctx context.Context, d *db.DB, panelID, meetingID int64, m NewMeeting, by *auth.Identity, now time.Time) error {
+	starts, err := validateMeeting(m, now)
+	if err != nil {
+		return err
+	}
+	m = NewMeeting{Title: strings.TrimSpace(m.Title), Place: strings.TrimSpace(m.Place), OnlineLink: strings.TrimSpace(m.OnlineLink),
+		AccessInfo: strings.TrimSpace(m.AccessInfo), Agenda: strings.TrimSpace(m.Agenda), Date: m.Date, Time: m.Time}
+	return InTxThenWake(ctx, d, func(tx *sql.Tx) error {
+		var was NewMeeting
+		var wasStarts time.Time
+		var recorded sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT title, starts_at, place, online_link, access_info, agenda, recorded_at FROM panel_meetings
+			WHERE id = $1 AND panel_id = $2`, meetingID, panelID).Scan(&was.Title, &wasStarts, &was.Place, &was.OnlineLink, &was.AccessInfo, &was.Agenda, &recorded)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.New(errs.NotFound, "There is no such meeting.")
+		}
+		if err != nil {
+			return err
+		}
+		if recorded.Valid || !wasStarts.After(now) {
+			return errs.New(errs.Conflict, "This meeting has already started, so it cannot be changed. Arrange a new meeting instead.")
+		}
+		moved := !wasStarts.Equal(starts)
+		tell := moved || was.Place != m.Place || was.OnlineLink != m.OnlineLink || was.AccessInfo != m.AccessInfo
+		if !tell && was.Title == m.Title && was.Agenda == m.Agenda {
+			return nil // nothing changed
+		}
+		changed := sql.NullTime{}
+		if tell {
+			changed = sql.NullTime{Time: utc(now), Valid: true}
+		}
+		// A new time clears the replies (people must say again) and the reminder (it is due
+		// afresh the day before the new time).
+		if _, err := tx.ExecContext(ctx, `UPDATE panel_meetings SET title = $1, starts_at = $2, place = $3, online_link = $4, access_info = $5,
+			agenda = $6, changed_at = COALESCE($7, changed_at), reminded_at = CASE WHEN $8 THEN NULL ELSE reminded_at END WHERE id = $9`,
+			m.Title, utc(starts), m.Place, m.OnlineLink, m.AccessInfo, m.Agenda, changed, moved, meetingID); err != nil {
+			return fmt.Errorf("change meeting: %w", err)
+		}
+		if moved {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM panel_meeting_replies WHERE meeting_id = $1`, meetingID); err != nil {
+				return err
+			}
+		}
+		if tell {
+			to, err := panelPeople(ctx, tx, panelID, auth.Member)
+			if err != nil {
+				return err
+			}
+			if !moved {
+				notComing, err := notComing(ctx, tx, meetingID)
+				if err != nil {
+					return err
+				}
+				to = slices.DeleteFunc(to, func(id int64) bool { return notComing[id] })
+			}
+			when, where := web.FormatDateTime(starts), meetingPlace(m.Place)
+			body := "The meeting has changed. It is now at " + when + ", " + where + "."
+			short := "Meeting changed: " + m.Title + ", now " + when + " " + where + "."
+			if moved {
+				body += " The time has changed, so please say again if you are coming."
+				short += " Please say if you are coming."
+			}
+			if _, err := notifyShort(ctx, tx, panelID, to, "Meeting changed: "+m.Title, body, short,
+				fmt.Sprintf("/panels/%s/meetings/%d", slugOf(ctx, tx, panelID), meetingID), now); err != nil {
+				return err
+			}
+		}
+		actor, name := audit.By(by)
+		return audit.Record(ctx, tx, audit.Entry{ActorID: actor, ActorName: name, Action: "meeting.changed",
+			Subject: fmt.Sprintf("meeting:%d", meetingID), Scope: fmt.Sprintf("panel:%d", panelID), At: now,
+			Before: map[string]any{"title": was.Title, "starts_at": wasStarts.UTC(), "place": was.Place, "online_link": was.OnlineLink, "access_info": was.AccessInfo, "agenda": was.Agenda},
+			After:  map[string]any{"title": m.Title, "starts_at": utc(starts), "place": m.Place, "online_link": m.OnlineLink, "access_info": m.AccessInfo, "agenda": m.Agenda}})
+	})
+}
+
+// notComing is who said they are not coming to a meeting, read inside tx.
+func notComing(ctx context.Context, tx *sql.Tx, meetingID int64) (map[int64]bool, error) {
+	ids, err := db.Collect(ctx, tx, func(s db.Scanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	}, `SELECT person_id FROM panel_meeting_replies WHERE meeting_id = $1 AND answer = 'no'`, meetingID)
+	out := map[int64]bool{}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, err
 }
 
 // ListMeetings lists a panel's meetings, soonest first.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -606,5 +607,95 @@ func TestMeetingReminders(t *testing.T) {
 			t.Fatalf("reminded %d (%v) of a meeting arranged a day ahead", n, err)
 		}
 		w.wantNot(w.do("GET", "/panels/messages", "marek", nil), "Reminder: Quick meeting")
+	})
+}
+
+// A facilitator changes a meeting: a new place tells everyone still coming, a new time tells
+// every member and asks them again, an agenda alone tells nobody, and the reminder follows
+// the new time. A meeting that has started cannot be changed, and bad input changes nothing.
+func TestChangeMeeting(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		fake, texter := fakeNotify(t, w.clock.Now)
+		o := panels.Outbox{DB: d, Mailer: &mailbox{}, Texter: texter, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler)}
+		must(t, accounts.SetContact(ctx, d, w.ids["aisha"], accounts.ContactChange{Contact: accounts.ContactText, Mobile: "07700900201"}))
+		rec := w.do("POST", "/panels/luton/meetings", "facilitator", form("title", "Panel meeting", "date", "2026-06-10", "time", "13:30",
+			"place", "Luton Library", "agenda", "Welcome"))
+		w.want(rec, 303)
+		meeting := w.location(rec)
+		w.want(w.do("POST", meeting+"/reply", "sam", form("answer", "no")), 303)
+		w.want(w.do("POST", meeting+"/reply", "marek", form("answer", "yes")), 303)
+		if _, err := o.SendTexts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		changes := func(who string) int {
+			t.Helper()
+			var n int
+			if err := d.Read.QueryRow(`SELECT count(*) FROM panel_messages WHERE person_id = $1 AND subject LIKE 'Meeting changed:%'`, w.ids[who]).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		edit := func(fields ...string) url.Values {
+			v := form("title", "Panel meeting", "date", "2026-06-10", "time", "13:30", "place", "Luton Library", "agenda", "Welcome")
+			for i := 0; i < len(fields); i += 2 {
+				v.Set(fields[i], fields[i+1])
+			}
+			return v
+		}
+
+		// Only the panel's facilitator may change it; the form shows what it says now.
+		w.want(w.do("GET", meeting+"/edit", "facilitator", nil), 200, "Change the meeting", `value="2026-06-10"`, `value="13:30"`, `value="Luton Library"`)
+		w.want(w.do("GET", meeting+"/edit", "sam", nil), 403)
+		w.want(w.do("POST", meeting+"/edit", "sam", edit("place", "Elsewhere")), 403)
+		// Bad input: named at the field, nothing changed, nobody told.
+		w.want(w.do("POST", meeting+"/edit", "facilitator", edit("date", "2026-01-01")), 422, "The meeting must be in the future")
+		w.want(w.do("POST", meeting+"/edit", "facilitator", edit("place", "", "online_link", "")), 422, "Enter a place or an online link")
+		w.want(w.do("GET", meeting, "facilitator", nil), 200, "Luton Library", "1:30pm on 10 June 2026")
+
+		// The agenda alone: saved, nobody told.
+		w.want(w.do("POST", meeting+"/edit", "facilitator", edit("agenda", "Welcome\nHousing plan")), 303)
+		w.want(w.do("GET", meeting, "sam", nil), 200, "Housing plan")
+		if changes("aisha")+changes("sam")+changes("marek") != 0 {
+			t.Error("members were told of a change to the agenda alone")
+		}
+		// A new place: those still coming are told (Sam said no); replies stand.
+		w.want(w.do("POST", meeting+"/edit", "facilitator", edit("place", "Luton Town Hall", "agenda", "Welcome\nHousing plan")), 303)
+		if changes("aisha") != 1 || changes("marek") != 1 || changes("sam") != 0 {
+			t.Errorf("told of the new place: aisha %d, marek %d, sam %d; want 1, 1, 0", changes("aisha"), changes("marek"), changes("sam"))
+		}
+		w.want(w.do("GET", meeting, "marek", nil), 200, "Luton Town Hall", "Coming")
+		// A new time: every member is told and asked again.
+		w.want(w.do("POST", meeting+"/edit", "facilitator", edit("date", "2026-06-12", "time", "10:00", "place", "Luton Town Hall", "agenda", "Welcome\nHousing plan")), 303)
+		if changes("aisha") != 2 || changes("marek") != 2 || changes("sam") != 1 {
+			t.Errorf("told of the new time: aisha %d, marek %d, sam %d; want 2, 2, 1", changes("aisha"), changes("marek"), changes("sam"))
+		}
+		w.want(w.do("GET", "/panels/messages", "sam", nil), 200, "Meeting changed: Panel meeting",
+			"It is now at 10am on 12 June 2026, at Luton Town Hall. The time has changed, so please say again if you are coming.")
+		if n, err := o.SendTexts(ctx); err != nil || n != 2 {
+			t.Fatalf("texted %d (%v), want Aisha's two changes", n, err)
+		}
+		got := textsTo(fake, "+447700900201")
+		if len(got) != 3 || got[2].Body != "Roundtable: Meeting changed: Panel meeting, now 10am on 12 June 2026 at Luton Town Hall. Please say if you are coming." {
+			t.Errorf("Aisha's texts: %+v", got)
+		}
+		if n := auditCount(t, d, "meeting.changed"); n != 3 {
+			t.Errorf("%d meeting.changed entries, want 3", n)
+		}
+
+		// The reminder follows the new time: none the day before the old one.
+		w.advance(time.Date(2026, 6, 9, 13, 0, 0, 0, time.UTC).Sub(w.clock.Now()))
+		if n, err := o.RemindMeetings(ctx); err != nil || n != 0 {
+			t.Fatalf("reminded %d (%v) the day before the old time", n, err)
+		}
+		w.advance(time.Date(2026, 6, 11, 9, 30, 0, 0, time.UTC).Sub(w.clock.Now()))
+		if n, err := o.RemindMeetings(ctx); err != nil || n != 1 {
+			t.Fatalf("reminded %d (%v) the day before the new time, want 1", n, err)
+		}
+		// Once it has started it cannot be changed.
+		w.advance(time.Date(2026, 6, 12, 9, 1, 0, 0, time.UTC).Sub(w.clock.Now()))
+		w.want(w.do("GET", meeting+"/edit", "facilitator", nil), 409, "already started")
+		w.want(w.do("POST", meeting+"/edit", "facilitator", edit("date", "2026-06-20")), 422, "already started")
 	})
 }

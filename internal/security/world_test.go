@@ -243,6 +243,8 @@ func (w *world) fixtures() {
 	set("support", w.id("SELECT max(id) FROM funding_support_requests WHERE council_id = $1", lutonCouncil))
 	set("meeting", w.id("SELECT max(id) FROM panel_meetings WHERE panel_id = $1", lutonPanel))
 	set("otherMeeting", w.id("SELECT max(id) FROM panel_meetings WHERE panel_id = $1", bpPanel))
+	// A meeting still to come, which its facilitator may change.
+	set("comingMeeting", w.id("SELECT max(id) FROM panel_meetings WHERE panel_id = $1 AND recorded_at IS NULL", lutonPanel))
 	set("recommendation", w.id("SELECT max(id) FROM recommendations WHERE panel_id = $1", lutonPanel))
 	set("otherRecommendation", w.id("SELECT max(id) FROM recommendations WHERE panel_id = $1", bpPanel))
 	lutonOrg := w.id("SELECT organisation_id FROM panels WHERE slug = 'luton'")
