@@ -19,8 +19,9 @@ import (
 // TestBrowserTexts is issue 14's story in a real browser, with axe-core on every page, on both
 // databases and with the outbox running in the background against the stand-in for GOV.UK
 // Notify over HTTP: a member with no email chooses texts; the facilitator arranges a meeting;
-// the text arrives within the outbox's poll; the member's page shows it too; the member turns
-// texts off, and the next message is not texted.
+// the text arrives within the outbox's poll; the facilitator moves the meeting and the change
+// is texted; the member's page shows them too; the member turns texts off, and the next
+// message is not texted.
 func TestBrowserTexts(t *testing.T) {
 	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
@@ -76,7 +77,21 @@ func TestBrowserTexts(t *testing.T) {
 		if len(texts) != 1 || texts[0].Body != "Roundtable: New meeting: Panel meeting, 1:30pm on 10 June 2026 at Luton Central Library. Please say if you are coming." {
 			t.Fatalf("texts to Lee: %+v", texts)
 		}
-		j.Visit(fmt.Sprintf("/panels/luton/members/%d", lee), "New meeting: Panel meeting", "Sent by text message.")
+		// The facilitator moves it to a bigger room: Lee is texted the change.
+		var meeting int64
+		if err := d.Read.QueryRow(`SELECT max(id) FROM panel_meetings`).Scan(&meeting); err != nil {
+			t.Fatal(err)
+		}
+		edit := fmt.Sprintf("/panels/luton/meetings/%d/edit", meeting)
+		j.Visit(fmt.Sprintf("/panels/luton/meetings/%d", meeting), "Change the time, place or agenda")
+		j.Visit(edit, "Change the meeting", "each member is told")
+		j.Submit(edit, map[string]string{"place": ""}, true, "Enter a place or an online link")
+		j.Submit(edit, map[string]string{"place": "Luton Town Hall, Room 2"}, false, "The meeting is changed", "Luton Town Hall, Room 2")
+		texts = waitForText(2)
+		if len(texts) != 2 || texts[1].Body != "Roundtable: Meeting changed: Panel meeting, now 1:30pm on 10 June 2026 at Luton Town Hall, Room 2." {
+			t.Fatalf("texts to Lee: %+v", texts)
+		}
+		j.Visit(fmt.Sprintf("/panels/luton/members/%d", lee), "New meeting: Panel meeting", "Meeting changed: Panel meeting", "Sent by text message.")
 		j.SignOut()
 
 		// Lee's page shows the message and that it was texted; Lee turns texts off.
@@ -92,7 +107,7 @@ func TestBrowserTexts(t *testing.T) {
 		j.Submit("/panels/luton/meetings", map[string]string{"title": "Second meeting", "date": "2026-06-17", "time": "13:30",
 			"place": "Luton Central Library", "agenda": "Welcome"}, false, "Second meeting")
 		st := j.Visit(fmt.Sprintf("/panels/luton/members/%d", lee), "Second meeting", "is told about messages only through you")
-		if got := waitForText(2); len(got) != 1 {
+		if got := waitForText(3); len(got) != 2 {
 			t.Errorf("Lee was texted after turning texts off: %+v", got)
 		}
 		j.Lacks("Lee's page", st, "07700")
