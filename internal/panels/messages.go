@@ -160,6 +160,11 @@ func addresseePeople(ctx context.Context, tx *sql.Tx, councilGSS string) ([]int6
 // Messages lists the newest messages to a person; panelID, when not 0, keeps those about
 // that panel (what a facilitator sees of a member's messages).
 func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int) ([]Message, error) {
+	return MessagesFrom(ctx, d, personID, panelID, limit, 0)
+}
+
+// MessagesFrom is Messages after skipping the newest offset, a page at a time.
+func MessagesFrom(ctx context.Context, d *db.DB, personID, panelID int64, limit, offset int) ([]Message, error) {
 	q := `SELECT id, person_id, subject, body, link, created_at, read_at, text_status, text_error, texted_at,
 		emailed_at, email_status, email_error, email_attempts >= ` + fmt.Sprint(emailTries) + ` FROM panel_messages WHERE person_id = $1`
 	args := []any{personID}
@@ -167,7 +172,7 @@ func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int)
 		q += ` AND panel_id = $2`
 		args = append(args, panelID)
 	}
-	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, max(1, min(limit, 200)))
+	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d OFFSET %d`, max(1, min(limit, 200)), max(0, offset))
 	rows, err := d.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
@@ -187,24 +192,28 @@ func Messages(ctx context.Context, d *db.DB, personID, panelID int64, limit int)
 	return out, rows.Err()
 }
 
-// MessagesView is a person's own messages.
+// MessagesView is a person's own messages, newest first, a page at a time.
 type MessagesView struct {
 	web.Page
 	Messages []Message
 	Unread   int
+	Pager    web.Pager
 }
+
+// messagesPerPage keeps a member's messages page light on an old phone with little data.
+const messagesPerPage = 20
 
 func (h *Handlers) messages(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	me := auth.From(r.Context())
-	ms, err := Messages(r.Context(), h.db, me.PersonID, 0, 50)
+	v := &MessagesView{Page: web.Page{Title: "Your messages"}, Pager: web.PageFrom(r, messagesPerPage, "Pages of messages")}
+	ms, err := MessagesFrom(r.Context(), h.db, me.PersonID, 0, messagesPerPage+1, v.Pager.Offset())
 	if err != nil {
 		return err
 	}
-	v := &MessagesView{Page: web.Page{Title: "Your messages"}, Messages: ms}
-	for _, m := range ms {
-		if m.ReadAt.IsZero() {
-			v.Unread++
-		}
+	v.Pager.More(r, len(ms) > messagesPerPage)
+	v.Messages = ms[:min(len(ms), messagesPerPage)]
+	if v.Unread, err = Unread(r.Context(), h.db, me.PersonID); err != nil {
+		return err
 	}
 	return rd.Render(w, r, http.StatusOK, "panels/messages", v)
 }

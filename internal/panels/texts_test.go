@@ -699,3 +699,21 @@ func TestChangeMeeting(t *testing.T) {
 		w.want(w.do("POST", meeting+"/edit", "facilitator", edit("date", "2026-06-20")), 422, "already started")
 	})
 }
+
+// A person's messages come a page at a time, newest first, with the count of all unread.
+func TestMessagesPaged(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		for i := range 25 {
+			queueTo(t, d, w.ids["sam"], fmt.Sprintf("Numbered message %02d", i), "Body", w.clock.Now().Add(time.Duration(i)*time.Minute))
+		}
+		first := w.do("GET", "/panels/messages", "sam", nil)
+		w.want(first, 200, "You have 25 new messages.", "Numbered message 24", "Numbered message 05", `href="/panels/messages?page=2"`)
+		w.wantNot(first, "Numbered message 04")
+		second := w.do("GET", "/panels/messages?page=2", "sam", nil)
+		w.want(second, 200, "Numbered message 04", "Numbered message 00", `href="/panels/messages"`)
+		w.wantNot(second, "Numbered message 05", "page=3")
+		w.want(w.do("GET", "/panels/messages?page=9", "sam", nil), 200, "There are no more messages.")
+		w.want(w.do("GET", "/panels/messages?page=-1", "sam", nil), 200, "Numbered message 24")
+	})
+}
