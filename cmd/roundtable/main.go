@@ -217,6 +217,7 @@ var commands = []struct{ name, summary string }{
 	{"backup", "write a consistent copy of the SQLite database to FILE"},
 	{"restore", "put a backup FILE in place as the SQLite database (stop the server first)"},
 	{"audit", "check the audit trail: audit verify"},
+	{"figures", "check the running totals: figures verify; write them afresh: figures rebuild"},
 	{"retention", "delete personal data past its retention period (serve does this hourly)"},
 	{"version", "print the version"},
 }
@@ -384,6 +385,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return fmt.Errorf("the audit trail has %d problems in %d records: it was changed outside Roundtable", len(problems), n)
 		}
 		fmt.Fprintf(stdout, "The audit trail is intact: %d records checked.\n", n)
+		return nil
+	case "figures":
+		c.flags(fs, getenv, false)
+		if err := parse(fs, args, "Check or rebuild the running totals the national figures read.\n\n"+
+			"  roundtable figures verify    count every total from scratch and name any that differs from what is kept\n"+
+			"  roundtable figures rebuild   write every total afresh (after servers of an older version changed data)"); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 || (fs.Arg(0) != "verify" && fs.Arg(0) != "rebuild") {
+			return usageError{"usage: roundtable figures verify, or roundtable figures rebuild"}
+		}
+		d, err := c.open(ctx, c.logger(stderr))
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		if fs.Arg(0) == "rebuild" {
+			if err := app.RebuildTotals(ctx, d); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "The running totals are written afresh.")
+			return nil
+		}
+		diffs, err := app.VerifyTotals(ctx, d)
+		if err != nil {
+			return err
+		}
+		for _, x := range diffs {
+			fmt.Fprintln(stdout, x)
+		}
+		if len(diffs) > 0 {
+			return fmt.Errorf("%d running totals differ from a count from scratch: run roundtable figures rebuild, and find the change that missed them", len(diffs))
+		}
+		fmt.Fprintf(stdout, "The running totals match a count from scratch: %d kinds checked, 0 differences.\n", len(app.Totals()))
 		return nil
 	case "retention":
 		c.flags(fs, getenv, false)

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"roundtable/internal/platform/jobs"
 	"roundtable/internal/platform/notify"
 	"roundtable/internal/platform/personaldata"
+	"roundtable/internal/platform/totals"
 	"roundtable/internal/platform/web"
 	"roundtable/internal/privacy"
 	"roundtable/internal/site"
@@ -43,6 +45,40 @@ func Migrations() []db.Migration {
 		all = append(all, ms...)
 	}
 	return all
+}
+
+// Totals lists every capability's running totals (platform/totals), for `roundtable figures
+// verify` and `rebuild`, and for the demo loader after a bulk load.
+func Totals() []totals.Totals {
+	return []totals.Totals{funding.FeedbackTotals, payments.PaymentTotals}
+}
+
+// VerifyTotals counts every running total from scratch and lists each that differs from what
+// is kept; none means they are all right.
+func VerifyTotals(ctx context.Context, d *db.DB) ([]string, error) {
+	var out []string
+	for _, t := range Totals() {
+		diffs, err := t.Verify(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range diffs {
+			out = append(out, t.Name+": "+x)
+		}
+	}
+	return out, nil
+}
+
+// RebuildTotals writes every running total afresh, in one transaction.
+func RebuildTotals(ctx context.Context, d *db.DB) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		for _, t := range Totals() {
+			if err := t.Rebuild(ctx, tx, d.Dialect); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // PersonalData lists every capability's personal data, for "Download my data", "Delete my
@@ -129,8 +165,8 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		Log *slog.Logger
 	}{cfg.Now, cfg.Log}
 	// Attendance at a bid's activity or a panel's meeting owes people for their time.
-	fund := funding.New(d, funding.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.ActivityAttended})
-	pan := panels.New(d, panels.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.MeetingAttended,
+	fund := funding.New(d, funding.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.ActivityAttended(d.Dialect)})
+	pan := panels.New(d, panels.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.MeetingAttended(d.Dialect),
 		NotifyCallbackToken: cfg.NotifyCallbackToken})
 	ins := insight.New(d, insight.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
 	std := standards.New(d, standards.Options(capOpt))

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"roundtable/internal/app"
 	"roundtable/internal/directory"
 	"roundtable/internal/insight"
 	"roundtable/internal/panels"
@@ -464,12 +465,17 @@ func (g *generator) people() error {
 	})
 }
 
-// finish moves PostgreSQL's identity sequences past the generated ids, gives both databases'
-// planners fresh statistics, and records the generation in the audit trail.
+// finish moves PostgreSQL's identity sequences past the generated ids, writes the running
+// totals, gives both databases' planners fresh statistics, and records the generation in the
+// audit trail.
 func (g *generator) finish() error {
 	if err := resetIdentity(g.ctx, g.d, "people", "memberships", "funding_programmes", "funding_pots", "funding_bids", "funding_activities",
 		"funding_participants", "funding_contributions", "panel_meetings", "payment_claims", "recommendations", "recommendation_updates",
 		"consent_rounds", "consent_responses", "evaluation_teams", "evaluation_research_training", "standard_adoptions"); err != nil {
+		return err
+	}
+	// The bulk load wrote claims and contributions without their running totals.
+	if err := app.RebuildTotals(g.ctx, g.d); err != nil {
 		return err
 	}
 	if _, err := g.d.Write.ExecContext(g.ctx, "ANALYZE"); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
+	"roundtable/internal/app/apptest"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
 	"roundtable/internal/platform/web/browsertest"
@@ -100,5 +101,6 @@ func TestBrowserJourney(t *testing.T) {
 		j.SignOut()
 		j.SignIn(w.logins["officer"], accountstest.Password)
 		j.Visit(bid+"/outcome", "Your bid is funded", "5 out of 6: Co-design")
+		apptest.TotalsRight(t, d)
 	})
 }

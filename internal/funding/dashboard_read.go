@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/totals"
 )
 
 // Reads for the national dashboard (internal/insight), each one aggregate query.
@@ -18,16 +19,26 @@ type Closure struct {
 	Answered, ActedOn int64 // ActedOn were adopted or adapted
 }
 
-// FeedbackClosure counts contributions and answers by the council's region.
+// FeedbackTotals are the running totals behind FeedbackClosure: each council's contributions,
+// answered and acted on, recounted in the transaction of each change to them.
+var FeedbackTotals = totals.Totals{
+	Name: "what people said in co-production logs and the answers, by council", Table: "funding_feedback_totals", Key: "council_id",
+	Columns: []string{"contributions", "answered", "acted_on"}, KeyOf: "a.council_id",
+	Count: func(db.Dialect) string {
+		return `SELECT a.council_id, COUNT(*), SUM(CASE WHEN c.response <> '' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN c.response IN ('adopted', 'adapted') THEN 1 ELSE 0 END)
+FROM funding_contributions c JOIN funding_activities a ON a.id = c.activity_id WHERE {{only}} GROUP BY a.council_id`
+	},
+}
+
+// FeedbackClosure counts contributions and answers by the council's region, from the running
+// totals: one row per council.
 func FeedbackClosure(ctx context.Context, d *db.DB) ([]Closure, error) {
 	out, err := db.Collect(ctx, d.Read, func(s db.Scanner) (c Closure, err error) {
 		err = s.Scan(&c.Region, &c.Contributions, &c.Answered, &c.ActedOn)
 		return c, err
-	}, `SELECT COALESCE(rg.name, ''), SUM(x.n), SUM(x.answered), SUM(x.acted)
-FROM (SELECT a.council_id, COUNT(*) AS n, SUM(CASE WHEN c.response <> '' THEN 1 ELSE 0 END) AS answered,
-		SUM(CASE WHEN c.response IN ('adopted', 'adapted') THEN 1 ELSE 0 END) AS acted
-	FROM funding_contributions c JOIN funding_activities a ON a.id = c.activity_id GROUP BY a.council_id) x
-JOIN organisations o ON o.id = x.council_id LEFT JOIN regions rg ON rg.id = o.region_id
+	}, `SELECT COALESCE(rg.name, ''), SUM(x.contributions), SUM(x.answered), SUM(x.acted_on)
+FROM funding_feedback_totals x JOIN organisations o ON o.id = x.council_id LEFT JOIN regions rg ON rg.id = o.region_id
 GROUP BY COALESCE(rg.name, '') ORDER BY COALESCE(rg.name, '')`)
 	if err != nil {
 		return nil, fmt.Errorf("feedback closure: %w", err)

@@ -18,6 +18,7 @@ import (
 
 	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
+	"roundtable/internal/app/apptest"
 	"roundtable/internal/directory"
 	"roundtable/internal/funding"
 	"roundtable/internal/platform/auth"
@@ -477,6 +478,7 @@ func TestProgrammeToSubmittedBid(t *testing.T) {
 		if n := countWhere(t, d, "SELECT count(*) FROM audit_log WHERE action IN ('conflict.declared', 'bid.scored', 'bid.decided')"); n != 6 {
 			t.Errorf("%d assessment records in the audit log, want 6", n)
 		}
+		apptest.TotalsRight(t, d)
 	})
 }
 

@@ -1,6 +1,11 @@
 package funding
 
-import "roundtable/internal/platform/db"
+import (
+	"context"
+	"database/sql"
+
+	"roundtable/internal/platform/db"
+)
 
 // Migrations create the funding tables: programmes with their pots and rubric, bids with their
 // amounts, and each council's co-production log (activities, who took part, what they said and
@@ -239,4 +244,22 @@ func init() {
 ALTER TABLE funding_contributions ADD COLUMN named INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE funding_contributions ADD COLUMN chosen_at {{time}};
 `})
+}
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 7, Name: "running totals of what people said and the answers, by council",
+		NotSafeUnderOldCode: "old servers would add and answer contributions without updating funding_feedback_totals; " +
+			"stop them all, or run roundtable figures rebuild once they have stopped",
+		SQL: `
+-- What people said in each council's co-production log and how much of it the council
+-- answered and acted on, written in the same transaction as each change (FeedbackTotals), so
+-- the national dashboard reads one row per council. A council with none has no row.
+CREATE TABLE funding_feedback_totals (
+	council_id BIGINT PRIMARY KEY REFERENCES organisations(id),
+	contributions BIGINT NOT NULL,
+	answered BIGINT NOT NULL,
+	acted_on BIGINT NOT NULL
+);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return FeedbackTotals.Rebuild(ctx, tx, d) }})
 }

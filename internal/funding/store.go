@@ -866,6 +866,9 @@ func AddContribution(ctx context.Context, d *db.DB, by *auth.Identity, councilID
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, activityID, string(c.Type), nullID(c.PersonID), c.Said, b2i(c.MayQuote), utc(now)).Scan(&id); err != nil {
 			return err
 		}
+		if err := FeedbackTotals.Recount(ctx, tx, d.Dialect, councilID); err != nil {
+			return err
+		}
 		actorID, actorName := audit.By(by)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "contribution.added",
 			Subject: fmt.Sprintf("contribution:%d", id), Scope: fmt.Sprintf("council:%d", councilID), After: c, At: now})
@@ -896,6 +899,9 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE funding_contributions SET response = $1, reason = $2, responded_at = $3 WHERE id = $4",
 			response, reason, utc(now), contributionID); err != nil {
+			return err
+		}
+		if err := FeedbackTotals.Recount(ctx, tx, d.Dialect, councilID); err != nil {
 			return err
 		}
 		// "You said, we did": the person who said it (unless they stayed anonymous) is told.

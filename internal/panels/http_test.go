@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"roundtable/internal/app"
+	"roundtable/internal/app/apptest"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
 )
@@ -171,6 +172,7 @@ func TestJourney(t *testing.T) {
 		w.wantNot(rec, "Tenancy support for 12 months")
 		w.want(w.do("GET", "/recommendations?region=north-west", "", nil), 200, "No recommendations match")
 		w.want(w.do("GET", "/recommendations?council="+lutonGSS, "", nil), 200, "Tenancy support for 12 months")
+		apptest.TotalsRight(t, d)
 	})
 }
 

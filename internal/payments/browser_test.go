@@ -8,6 +8,7 @@ import (
 
 	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
+	"roundtable/internal/app/apptest"
 	"roundtable/internal/consent"
 	"roundtable/internal/panels"
 	"roundtable/internal/platform/auth"
@@ -154,5 +155,6 @@ func TestBrowserJourney(t *testing.T) {
 		j.SignOut()
 		j.SignIn(w.logins["funder"], accountstest.Password)
 		j.Visit("/payments/table", "across England", "Luton Homelessness Partnership")
+		apptest.TotalsRight(t, d)
 	})
 }

@@ -274,14 +274,20 @@ type attendance struct {
 	minutes                   int64
 	by                        *auth.Identity
 	at                        time.Time
+	dialect                   db.Dialect // for recounting the payer's running totals
 }
 
-// MeetingAttended is panels' hook: a member recorded as attending a panel meeting is owed
-// for their time by the panel's organisation; one taken off loses a claim not yet approved.
-// Facilitators attend as part of their job and are not paid through a claim.
-func MeetingAttended(ctx context.Context, tx *sql.Tx, a panels.AttendanceChange) error {
+// MeetingAttended is panels' hook, for a database of dialect d: a member recorded as attending
+// a panel meeting is owed for their time by the panel's organisation; one taken off loses a
+// claim not yet approved. Facilitators attend as part of their job and are not paid through a
+// claim.
+func MeetingAttended(d db.Dialect) func(context.Context, *sql.Tx, panels.AttendanceChange) error {
+	return func(ctx context.Context, tx *sql.Tx, a panels.AttendanceChange) error { return meetingAttended(ctx, tx, d, a) }
+}
+
+func meetingAttended(ctx context.Context, tx *sql.Tx, d db.Dialect, a panels.AttendanceChange) error {
 	at := attendance{source: FromMeeting, sourceID: a.MeetingID, personID: a.PersonID, panelID: a.PanelID,
-		payer: a.OrganisationID, title: a.Title, held: a.StartsAt, minutes: a.Minutes, by: a.By, at: a.At}
+		payer: a.OrganisationID, title: a.Title, held: a.StartsAt, minutes: a.Minutes, by: a.By, at: a.At, dialect: d}
 	if !a.Attended {
 		return withdraw(ctx, tx, at)
 	}
@@ -296,11 +302,15 @@ func MeetingAttended(ctx context.Context, tx *sql.Tx, a panels.AttendanceChange)
 	return owe(ctx, tx, at)
 }
 
-// ActivityAttended is funding's hook: a named person with lived experience who took part in
-// a council's activity is owed for their time, by their own organisation when it has set
-// rates (a lived-experience group or partnership that pays its members), otherwise by the
-// council that held the activity.
-func ActivityAttended(ctx context.Context, tx *sql.Tx, a funding.Attendance) error {
+// ActivityAttended is funding's hook, for a database of dialect d: a named person with lived
+// experience who took part in a council's activity is owed for their time, by their own
+// organisation when it has set rates (a lived-experience group or partnership that pays its
+// members), otherwise by the council that held the activity.
+func ActivityAttended(d db.Dialect) funding.OnAttendance {
+	return func(ctx context.Context, tx *sql.Tx, a funding.Attendance) error { return activityAttended(ctx, tx, d, a) }
+}
+
+func activityAttended(ctx context.Context, tx *sql.Tx, d db.Dialect, a funding.Attendance) error {
 	if a.Type != directory.LivedExperience || a.PersonID == 0 {
 		return nil
 	}
@@ -315,7 +325,7 @@ func ActivityAttended(ctx context.Context, tx *sql.Tx, a funding.Attendance) err
 		}
 	}
 	return owe(ctx, tx, attendance{source: FromActivity, sourceID: a.ActivityID, personID: a.PersonID, councilID: a.CouncilID,
-		payer: payer, title: a.Title, held: a.HeldOn, minutes: a.Minutes, by: a.By, at: a.At})
+		payer: payer, title: a.Title, held: a.HeldOn, minutes: a.Minutes, by: a.By, at: a.At, dialect: d})
 }
 
 // owe makes the claim at the payer's rates, with the person's default choice, unless the
@@ -347,6 +357,9 @@ func owe(ctx context.Context, tx *sql.Tx, a attendance) error {
 		pref.Method, takenFor(pref.Method, timePence), pref.Charity, status, utc(a.at)).Scan(&id); err != nil {
 		return fmt.Errorf("make claim: %w", err)
 	}
+	if err := PaymentTotals.Recount(ctx, tx, a.dialect, a.payer); err != nil {
+		return err
+	}
 	actorID, actorName := audit.By(a.by)
 	return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "claim.owed",
 		Subject: fmt.Sprintf("claim:%d", id), Scope: fmt.Sprintf("organisation:%d", a.payer), At: a.at,
@@ -365,10 +378,10 @@ func takenFor(method string, timePence int64) int64 {
 // withdraw removes the claim of someone taken off a meeting's attendance, unless it was
 // already approved or paid (then the record stands and the facilitator sorts it out).
 func withdraw(ctx context.Context, tx *sql.Tx, a attendance) error {
-	var id int64
+	var id, payer int64
 	var status string
-	err := tx.QueryRowContext(ctx, "SELECT id, status FROM payment_claims WHERE source = $1 AND source_id = $2 AND person_id = $3",
-		a.source, a.sourceID, a.personID).Scan(&id, &status)
+	err := tx.QueryRowContext(ctx, "SELECT id, status, organisation_id FROM payment_claims WHERE source = $1 AND source_id = $2 AND person_id = $3",
+		a.source, a.sourceID, a.personID).Scan(&id, &status, &payer)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && status != Owed && status != Declined {
 		return nil
 	}
@@ -376,6 +389,9 @@ func withdraw(ctx context.Context, tx *sql.Tx, a attendance) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM payment_claims WHERE id = $1", id); err != nil {
+		return err
+	}
+	if err := PaymentTotals.Recount(ctx, tx, a.dialect, payer); err != nil {
 		return err
 	}
 	actorID, actorName := audit.By(a.by)
@@ -511,6 +527,9 @@ func Choose(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, ch 
 			ch.Method, taken, ch.Charity, status, c.ID, Owed); err != nil {
 			return err
 		}
+		if err := PaymentTotals.Recount(ctx, tx, d.Dialect, c.OrganisationID); err != nil {
+			return err
+		}
 		actorID, actorName := audit.By(by)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "claim.chosen",
 			Subject: fmt.Sprintf("claim:%d", c.ID), Scope: fmt.Sprintf("organisation:%d", c.OrganisationID), At: now,
@@ -543,6 +562,9 @@ func Approve(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, no
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "This claim has changed. Look at it again.")
+		}
+		if err := PaymentTotals.Recount(ctx, tx, d.Dialect, c.OrganisationID); err != nil {
+			return err
 		}
 		if err := tellClaimant(ctx, tx, c, "Your payment is approved: "+c.Title,
 			fmt.Sprintf("%s approved your claim for %s on %s. Total: %s. How you chose to be paid: %s.", c.OrganisationName, c.Title,
@@ -608,6 +630,9 @@ func MarkPaid(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, p
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.Conflict, "This claim has already been paid. It cannot be paid twice.")
+		}
+		if err := PaymentTotals.Recount(ctx, tx, d.Dialect, c.OrganisationID); err != nil {
+			return err
 		}
 		if err := tellClaimant(ctx, tx, c, "Your payment has been paid: "+c.Title,
 			fmt.Sprintf("%s paid your claim for %s: %s, on %s, with the reference %s.", c.OrganisationName, c.Title, c.TotalMoney(),

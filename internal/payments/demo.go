@@ -141,13 +141,13 @@ func owedForDemoAttendance(ctx context.Context, d *db.DB, now time.Time) error {
 	}
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		for _, s := range seats {
-			if err := MeetingAttended(ctx, tx, panels.AttendanceChange{PanelID: s.panel, OrganisationID: s.org, MeetingID: s.meeting,
+			if err := meetingAttended(ctx, tx, d.Dialect, panels.AttendanceChange{PanelID: s.panel, OrganisationID: s.org, MeetingID: s.meeting,
 				PersonID: s.person, Title: s.title, StartsAt: s.starts, Attended: true, At: s.starts.Add(3 * time.Hour)}); err != nil {
 				return err
 			}
 		}
 		for _, p := range parts {
-			if err := ActivityAttended(ctx, tx, funding.Attendance{CouncilID: p.council, ActivityID: p.activity, PersonID: p.person,
+			if err := activityAttended(ctx, tx, d.Dialect, funding.Attendance{CouncilID: p.council, ActivityID: p.activity, PersonID: p.person,
 				OrganisationID: p.org, Type: directory.LivedExperience, Title: p.title, HeldOn: p.held, Minutes: p.minutes,
 				At: p.held.Add(4 * time.Hour)}); err != nil {
 				return err

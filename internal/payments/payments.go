@@ -12,6 +12,7 @@ package payments
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"log/slog"
 	"net/http"
@@ -131,6 +132,22 @@ CREATE TABLE payment_feedback_given (
 	PRIMARY KEY (source, source_id, person_id)
 );
 `,
+}, {
+	Component: "payments", Version: 2, Name: "running totals of claims and how soon they were paid, by organisation",
+	NotSafeUnderOldCode: "old servers would make, approve and pay claims without updating payment_totals; " +
+		"stop them all, or run roundtable figures rebuild once they have stopped",
+	SQL: `
+-- Each paying organisation's claims for people's time (not declined), those paid, and the days
+-- from the meeting or activity to payment added up over paid claims: written in the same
+-- transaction as each change (PaymentTotals), so the national dashboard reads one row per
+-- organisation. An organisation with none has no row.
+CREATE TABLE payment_totals (
+	organisation_id BIGINT PRIMARY KEY REFERENCES organisations(id),
+	claims BIGINT NOT NULL,
+	paid BIGINT NOT NULL,
+	days_to_pay DOUBLE PRECISION NOT NULL
+);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return PaymentTotals.Rebuild(ctx, tx, d) },
 }}
 
 // Options configure the handlers.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"roundtable/internal/app"
+	"roundtable/internal/app/apptest"
 	"roundtable/internal/payments"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
@@ -50,6 +51,7 @@ func TestAttendanceMakesClaims(t *testing.T) {
 		if err := d.Read.QueryRow("SELECT count(*) FROM audit_log WHERE action IN ('claim.owed', 'claim.withdrawn')").Scan(&n); err != nil || n != 4 {
 			t.Errorf("audit records = %d (%v), want 4", n, err)
 		}
+		apptest.TotalsRight(t, d)
 	})
 }
 
@@ -100,6 +102,7 @@ func TestWeeklyLimitAndChoices(t *testing.T) {
 			t.Errorf("declined: %+v", c)
 		}
 		wantCode(t, payments.Choose(ctx, d, ann, w.claimOf("ann", m).ID, payments.Choice{Method: "cash"}, w.clock.Now()), errs.Conflict)
+		apptest.TotalsRight(t, d)
 	})
 }
 
@@ -167,6 +170,7 @@ func TestApprovePayOnce(t *testing.T) {
 		if c = w.claimOf("cal", m); c.Status != payments.Paid || c.PaidReference != "BACS-1" {
 			t.Errorf("paid claim: %+v", c)
 		}
+		apptest.TotalsRight(t, d)
 	})
 }
 

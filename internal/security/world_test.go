@@ -190,7 +190,7 @@ func (w *world) attended(panelID, orgID, personID int64, fac *auth.Identity) (me
 		t.Fatalf("record meeting: %v", err)
 	}
 	if err := w.d.Tx(ctx, func(tx *sql.Tx) error {
-		return payments.MeetingAttended(ctx, tx, panels.AttendanceChange{PanelID: panelID, OrganisationID: orgID, MeetingID: id,
+		return payments.MeetingAttended(w.d.Dialect)(ctx, tx, panels.AttendanceChange{PanelID: panelID, OrganisationID: orgID, MeetingID: id,
 			PersonID: personID, Title: "Panel meeting, last week", StartsAt: held, Attended: true, By: fac, At: held.Add(3 * time.Hour)})
 	}); err != nil {
 		t.Fatalf("claim: %v", err)

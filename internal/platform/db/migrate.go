@@ -22,6 +22,9 @@ type Migration struct {
 	// migration has run (it drops, renames or rewrites what they use), so an upgrade must stop
 	// them all first. Empty for a migration that only adds (see SafeUnderOldCode).
 	NotSafeUnderOldCode string
+	// Then, when set, runs after SQL in the same transaction: Go work such as filling a new
+	// table of running totals from the rows already there, in each database's own SQL.
+	Then func(ctx context.Context, tx *sql.Tx, d Dialect) error
 }
 
 // Rewrite replaces the tokens that stand for types the two dialects spell differently:
@@ -92,6 +95,11 @@ func (d *DB) Migrate(ctx context.Context, migrations []Migration) (applied int, 
 			for _, stmt := range splitStatements(Rewrite(d.Dialect, m.SQL)) {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("%w\nin statement:\n%s", err, stmt)
+				}
+			}
+			if m.Then != nil {
+				if err := m.Then(ctx, tx, d.Dialect); err != nil {
+					return err
 				}
 			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES ($1, $2, $3, $4)",
