@@ -255,8 +255,11 @@ func TestMigratePlan(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"ROUNDTABLE_DATA": dir}
 	out, _, err := runCmd(t, env, "migrate", "--plan")
+	// Most migrations only add; the running totals cannot be kept by old servers, so this
+	// version's plan says to stop them all.
 	if err != nil || !strings.Contains(out, "This version would run") || !strings.Contains(out, "jobs/1 job leases: only adds") ||
-		!strings.Contains(out, "upgrade one server at a time") {
+		!strings.Contains(out, "funding/7") || !strings.Contains(out, "old servers would add and answer contributions without updating") ||
+		!strings.Contains(out, "Stop every server before starting this version") {
 		t.Fatalf("plan on an empty database: %v\n%s", err, out)
 	}
 	if out2, _, err := runCmd(t, env, "migrate", "--plan"); err != nil || out2 != out {
