@@ -99,6 +99,7 @@ func benchPages(b *testing.B, opt db.Options) {
 		{"panel-as-member", "/panels/luton", memberCookie, a.Handler},
 		{"bid-as-funder", fmt.Sprintf("/funding/bids/%d", bid), funderCookie, a.Handler},
 		{"funding-as-funder", "/funding", funderCookie, a.Handler},
+		{"who-was-at-the-table-building-the-figures", "/payments/table", funderCookie, uncached.Handler},
 		public("council-rough-sleeping", "/councils/E06000032/rough-sleeping"),
 	} {
 		b.Run(p.name, func(b *testing.B) {

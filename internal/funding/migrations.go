@@ -275,3 +275,34 @@ CREATE INDEX funding_bids_council_submitted ON funding_bids(council_id, submitte
 CREATE INDEX funding_outcomes_score ON funding_outcomes(bid_id, score);
 `})
 }
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 9, Name: "running totals of who was at the table, by programme",
+		NotSafeUnderOldCode: "old servers would submit bids and add to their activities without updating the programme totals; " +
+			"stop them all, or run roundtable figures rebuild once they have stopped",
+		SQL: `
+-- "Who was at the table" for each programme, over the activities of its submitted bids:
+-- written in the same transaction as each change (ProgrammeSaidTotals, ProgrammePeopleTotals),
+-- so the national view reads a few rows per programme instead of every contribution.
+CREATE TABLE funding_programme_said_totals (
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	stakeholder_type TEXT NOT NULL,
+	contributions BIGINT NOT NULL,
+	answered BIGINT NOT NULL,
+	acted_on BIGINT NOT NULL,
+	PRIMARY KEY (programme_id, stakeholder_type)
+);
+CREATE TABLE funding_programme_people_totals (
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	stakeholder_type TEXT NOT NULL,
+	people BIGINT NOT NULL,
+	PRIMARY KEY (programme_id, stakeholder_type)
+);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+			if err := ProgrammeSaidTotals.Rebuild(ctx, tx, d); err != nil {
+				return err
+			}
+			return ProgrammePeopleTotals.Rebuild(ctx, tx, d)
+		}})
+}

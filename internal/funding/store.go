@@ -665,6 +665,9 @@ func Submit(ctx context.Context, d *db.DB, by *auth.Identity, bidID, councilID i
 		if _, err := tx.ExecContext(ctx, "UPDATE funding_bids SET submitted_at = $1, updated_at = $1 WHERE id = $2", utc(now), bidID); err != nil {
 			return err
 		}
+		if err := recountProgramme(ctx, tx, d.Dialect, b.ProgrammeID); err != nil {
+			return err
+		}
 		if err := tellTookPart(ctx, tx, b, now); err != nil {
 			return err
 		}
@@ -835,6 +838,9 @@ func addParticipant(ctx context.Context, d *db.DB, by *auth.Identity, councilID,
 		if err := tellAttendance(ctx, tx, hook, by, councilID, activityID, p.PersonID, p.OrganisationID, p.Type, now); err != nil {
 			return err
 		}
+		if err := recountActivity(ctx, tx, d.Dialect, activityID); err != nil {
+			return err
+		}
 		actorID, actorName := audit.By(by)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "participant.added",
 			Subject: fmt.Sprintf("activity:%d", activityID), Scope: fmt.Sprintf("council:%d", councilID), After: p, At: now})
@@ -869,6 +875,9 @@ func AddContribution(ctx context.Context, d *db.DB, by *auth.Identity, councilID
 		if err := FeedbackTotals.Recount(ctx, tx, d.Dialect, councilID); err != nil {
 			return err
 		}
+		if err := recountActivity(ctx, tx, d.Dialect, activityID); err != nil {
+			return err
+		}
 		actorID, actorName := audit.By(by)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "contribution.added",
 			Subject: fmt.Sprintf("contribution:%d", id), Scope: fmt.Sprintf("council:%d", councilID), After: c, At: now})
@@ -888,9 +897,10 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 		var before struct{ Response, Reason string }
 		var person sql.NullInt64
 		var activity, council string
-		err := tx.QueryRowContext(ctx, `SELECT c.response, c.reason, c.person_id, a.title, o.name FROM funding_contributions c
+		var activityID int64
+		err := tx.QueryRowContext(ctx, `SELECT c.response, c.reason, c.person_id, a.id, a.title, o.name FROM funding_contributions c
 			JOIN funding_activities a ON a.id = c.activity_id JOIN organisations o ON o.id = a.council_id
-			WHERE c.id = $1 AND a.council_id = $2`, contributionID, councilID).Scan(&before.Response, &before.Reason, &person, &activity, &council)
+			WHERE c.id = $1 AND a.council_id = $2`, contributionID, councilID).Scan(&before.Response, &before.Reason, &person, &activityID, &activity, &council)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, "No such contribution.")
 		}
@@ -902,6 +912,9 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 			return err
 		}
 		if err := FeedbackTotals.Recount(ctx, tx, d.Dialect, councilID); err != nil {
+			return err
+		}
+		if err := recountActivity(ctx, tx, d.Dialect, activityID); err != nil {
 			return err
 		}
 		// "You said, we did": the person who said it (unless they stayed anonymous) is told.

@@ -157,6 +157,9 @@ func addGroup(ctx context.Context, d *db.DB, by *auth.Identity, councilID, activ
 			}
 		}
 		added = len(people)
+		if err := recountActivity(ctx, tx, d.Dialect, activityID); err != nil {
+			return err
+		}
 		actorID, actorName := audit.By(by)
 		return audit.Record(ctx, tx, audit.Entry{ActorID: actorID, ActorName: actorName, Action: "participant.group_added",
 			Subject: fmt.Sprintf("activity:%d", activityID), Scope: fmt.Sprintf("council:%d", councilID),

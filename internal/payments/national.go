@@ -12,7 +12,8 @@ import (
 
 // ProgrammeFigures are "who was at the table" for every funding programme, over the
 // activities of its submitted bids, in four grouped queries whatever the number of bids: the
-// national view cannot afford a table per bid (20,000 bids at national scale).
+// national view cannot afford a table per bid (20,000 bids at national scale). Who took part
+// and what they said come from funding's running totals (a few rows per programme).
 func ProgrammeFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 	rows := map[int64]*NationalRow{}
 	var order []int64
@@ -36,9 +37,8 @@ func ProgrammeFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 	ps, err := db.Collect(ctx, d.Read, func(s db.Scanner) (people, error) {
 		var x people
 		return x, s.Scan(&x.id, &x.name, &x.stype, &x.n)
-	}, `SELECT pr.id, pr.name, fp.stakeholder_type, SUM(CASE WHEN fp.person_id IS NULL THEN fp.anonymous_count ELSE 1 END)
-		`+linked+` JOIN funding_participants fp ON fp.activity_id = ba.activity_id
-		WHERE b.submitted_at IS NOT NULL GROUP BY pr.id, pr.name, fp.stakeholder_type ORDER BY pr.id`)
+	}, `SELECT pr.id, pr.name, t.stakeholder_type, t.people FROM funding_programme_people_totals t
+		JOIN funding_programmes pr ON pr.id = t.programme_id ORDER BY pr.id, t.stakeholder_type`)
 	if err != nil {
 		return nil, fmt.Errorf("people by programme: %w", err)
 	}
@@ -53,10 +53,8 @@ func ProgrammeFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 	ss, err := db.Collect(ctx, d.Read, func(s db.Scanner) (said, error) {
 		var x said
 		return x, s.Scan(&x.id, &x.name, &x.stype, &x.n, &x.answered, &x.actedOn)
-	}, `SELECT pr.id, pr.name, c.stakeholder_type, COUNT(*), SUM(CASE WHEN c.response <> '' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN c.response IN ('adopted', 'adapted') THEN 1 ELSE 0 END)
-		`+linked+` JOIN funding_contributions c ON c.activity_id = ba.activity_id
-		WHERE b.submitted_at IS NOT NULL GROUP BY pr.id, pr.name, c.stakeholder_type ORDER BY pr.id`)
+	}, `SELECT pr.id, pr.name, t.stakeholder_type, t.contributions, t.answered, t.acted_on FROM funding_programme_said_totals t
+		JOIN funding_programmes pr ON pr.id = t.programme_id ORDER BY pr.id, t.stakeholder_type`)
 	if err != nil {
 		return nil, fmt.Errorf("contributions by programme: %w", err)
 	}

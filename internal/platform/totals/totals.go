@@ -23,12 +23,14 @@ import (
 type Totals struct {
 	// Name says what they count, in words for the person running the check.
 	Name string
-	// Table holds the totals: the key column, then Columns, one row per key with any.
+	// Table holds the totals: the key column, then Group, then Columns; one row per key (and
+	// group) with any. A change recounts every row of its key.
 	Table, Key string
+	Group      []string // more columns that tell a key's rows apart, such as a stakeholder type
 	Columns    []string
-	// Count counts from the source rows: it selects the key, then Columns in order, grouped by
-	// the key, with {{only}} where a WHERE condition goes. Dialect-specific when the two
-	// databases spell a piece differently.
+	// Count counts from the source rows: it selects the key, then Group, then Columns in
+	// order, grouped by the key and Group, with {{only}} where a WHERE condition goes.
+	// Dialect-specific when the two databases spell a piece differently.
 	Count func(db.Dialect) string
 	// KeyOf is the expression in Count that gives the key, for counting one key.
 	KeyOf string
@@ -38,13 +40,17 @@ func (t Totals) count(d db.Dialect, only string) string {
 	return strings.ReplaceAll(t.Count(d), "{{only}}", only)
 }
 
+// columns lists the table's columns in the order Count selects them.
+func (t Totals) columns() string {
+	return strings.Join(append(append([]string{t.Key}, t.Group...), t.Columns...), ", ")
+}
+
 // Recount writes key's totals afresh inside tx, from the source rows as tx sees them.
 func (t Totals) Recount(ctx context.Context, tx *sql.Tx, d db.Dialect, key int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.Table+` WHERE `+t.Key+` = $1`, key); err != nil {
 		return fmt.Errorf("recount %s: %w", t.Table, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.Table+` (`+t.Key+`, `+strings.Join(t.Columns, ", ")+`) `+
-		t.count(d, t.KeyOf+` = $1`), key); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.Table+` (`+t.columns()+`) `+t.count(d, t.KeyOf+` = $1`), key); err != nil {
 		return fmt.Errorf("recount %s: %w", t.Table, err)
 	}
 	return nil
@@ -55,7 +61,7 @@ func (t Totals) Rebuild(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.Table); err != nil {
 		return fmt.Errorf("rebuild %s: %w", t.Table, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.Table+` (`+t.Key+`, `+strings.Join(t.Columns, ", ")+`) `+t.count(d, `1 = 1`)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.Table+` (`+t.columns()+`) `+t.count(d, `1 = 1`)); err != nil {
 		return fmt.Errorf("rebuild %s: %w", t.Table, err)
 	}
 	return nil
@@ -69,11 +75,11 @@ func (t Totals) Verify(ctx context.Context, d *db.DB) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("count %s: %w", t.Name, err)
 	}
-	kept, err := t.read(ctx, d, `SELECT `+t.Key+`, `+strings.Join(t.Columns, ", ")+` FROM `+t.Table)
+	kept, err := t.read(ctx, d, `SELECT `+t.columns()+` FROM `+t.Table)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.Table, err)
 	}
-	keys := make([]int64, 0, len(counted)+len(kept))
+	keys := make([]string, 0, len(counted)+len(kept))
 	for k := range counted {
 		keys = append(keys, k)
 	}
@@ -96,24 +102,29 @@ func (t Totals) Verify(ctx context.Context, d *db.DB) ([]string, error) {
 			}
 			// Sums of days are fractional and may be added in another order.
 			if math.Abs(cv-kv) > 1e-6*max(1, math.Abs(cv)) {
-				out = append(out, fmt.Sprintf("%s %d: %s is %s, counted %s", t.Key, k, col, number(kv), number(cv)))
+				out = append(out, fmt.Sprintf("%s %s: %s is %s, counted %s", t.Key, k, col, number(kv), number(cv)))
 			}
 		}
 	}
 	return out, nil
 }
 
-func (t Totals) read(ctx context.Context, d *db.DB, q string) (map[int64][]float64, error) {
+// read reads rows of totals by their key and group, written "12" or "12 lived_experience".
+func (t Totals) read(ctx context.Context, d *db.DB, q string) (map[string][]float64, error) {
 	rows, err := d.Read.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64][]float64{}
+	out := map[string][]float64{}
 	for rows.Next() {
 		var key int64
+		group := make([]sql.NullString, len(t.Group))
 		vals := make([]sql.NullFloat64, len(t.Columns))
 		dest := []any{&key}
+		for i := range group {
+			dest = append(dest, &group[i])
+		}
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}
@@ -124,7 +135,11 @@ func (t Totals) read(ctx context.Context, d *db.DB, q string) (map[int64][]float
 		for i, v := range vals {
 			row[i] = v.Float64
 		}
-		out[key] = row
+		name := fmt.Sprint(key)
+		for _, g := range group {
+			name += " " + g.String
+		}
+		out[name] = row
 	}
 	return out, rows.Err()
 }

@@ -1,0 +1,69 @@
+package funding
+
+import (
+	"context"
+	"database/sql"
+
+	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/totals"
+)
+
+// Running totals of "who was at the table" for each programme, over the activities its
+// submitted bids use as evidence (an activity that several bids use counts for each, as on
+// each bid's own page). A submitted bid's activities are fixed, so they change when a bid is
+// submitted or when people are added to, or say something at, one of those activities.
+
+// ProgrammeSaidTotals count what was said at the activities behind each programme's submitted
+// bids, and how much of it was answered and acted on, by the speaker's stakeholder type.
+var ProgrammeSaidTotals = totals.Totals{
+	Name: "what was said behind each programme's submitted bids, by stakeholder type", Table: "funding_programme_said_totals",
+	Key: "programme_id", Group: []string{"stakeholder_type"}, Columns: []string{"contributions", "answered", "acted_on"}, KeyOf: "b.programme_id",
+	Count: func(db.Dialect) string {
+		return `SELECT b.programme_id, c.stakeholder_type, COUNT(*), SUM(CASE WHEN c.response <> '' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN c.response IN ('adopted', 'adapted') THEN 1 ELSE 0 END)
+FROM funding_bids b JOIN funding_bid_activities ba ON ba.bid_id = b.id JOIN funding_contributions c ON c.activity_id = ba.activity_id
+WHERE b.submitted_at IS NOT NULL AND {{only}} GROUP BY b.programme_id, c.stakeholder_type`
+	},
+}
+
+// ProgrammePeopleTotals count the people who took part in the activities behind each
+// programme's submitted bids, by stakeholder type: each named person once per activity, and
+// the number given for people not named.
+var ProgrammePeopleTotals = totals.Totals{
+	Name: "who took part behind each programme's submitted bids, by stakeholder type", Table: "funding_programme_people_totals",
+	Key: "programme_id", Group: []string{"stakeholder_type"}, Columns: []string{"people"}, KeyOf: "b.programme_id",
+	Count: func(db.Dialect) string {
+		return `SELECT b.programme_id, fp.stakeholder_type, SUM(CASE WHEN fp.person_id IS NULL THEN fp.anonymous_count ELSE 1 END)
+FROM funding_bids b JOIN funding_bid_activities ba ON ba.bid_id = b.id JOIN funding_participants fp ON fp.activity_id = ba.activity_id
+WHERE b.submitted_at IS NOT NULL AND {{only}} GROUP BY b.programme_id, fp.stakeholder_type`
+	},
+}
+
+// recountProgramme writes a programme's totals afresh inside tx.
+func recountProgramme(ctx context.Context, tx *sql.Tx, d db.Dialect, programmeID int64) error {
+	for _, t := range []totals.Totals{ProgrammeSaidTotals, ProgrammePeopleTotals} {
+		if err := t.Recount(ctx, tx, d, programmeID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recountActivity writes afresh the totals of every programme with a submitted bid that uses
+// the activity, after a change to who took part in it or what was said there.
+func recountActivity(ctx context.Context, tx *sql.Tx, d db.Dialect, activityID int64) error {
+	programmes, err := db.Collect(ctx, tx, func(s db.Scanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	}, `SELECT DISTINCT b.programme_id FROM funding_bid_activities ba JOIN funding_bids b ON b.id = ba.bid_id
+		WHERE ba.activity_id = $1 AND b.submitted_at IS NOT NULL`, activityID)
+	if err != nil {
+		return err
+	}
+	for _, p := range programmes {
+		if err := recountProgramme(ctx, tx, d, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
