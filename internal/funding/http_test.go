@@ -383,11 +383,11 @@ func TestProgrammeToSubmittedBid(t *testing.T) {
 		w.expect("POST", bid+"/submit", "officer", url.Values{}, 303) // harmless
 		// The member was told when the council answered what they said ("you said, we did";
 		// the anonymous speaker cannot be), and once when the final bid went, with a link to it.
-		told := messagesTo(t, d, w.ids["member"])
+		told := apptest.MessagesTo(t, d, w.ids["member"])
 		if want := []string{"You said, we did: Workshop on move-on support", "The bid you helped with has been sent: Move-on Fund"}; !slices.Equal(subjects(told), want) {
 			t.Errorf("member was told %q, want %q", subjects(told), want)
-		} else if !strings.Contains(told[0].body, "What they did: Adopted. Why: Harbour will give tenancy support") || told[0].link != "/payments/mine" ||
-			told[1].link != bid || !strings.Contains(told[1].short, "has sent the bid you helped with to Move-on Fund") {
+		} else if !strings.Contains(told[0].Body, "What they did: Adopted. Why: Harbour will give tenancy support") || told[0].Link != "/payments/mine" ||
+			told[1].Link != bid || !strings.Contains(told[1].Short, "has sent the bid you helped with to Move-on Fund") {
 			t.Errorf("messages to the member: %+v", told)
 		}
 		if n := countWhere(t, d, "SELECT count(*) FROM audit_log WHERE action = 'bid.submitted'"); n != 1 {
@@ -547,31 +547,10 @@ func TestProgrammesPaged(t *testing.T) {
 	})
 }
 
-type toldMessage struct{ subject, body, short, link string }
-
-// messagesTo lists the messages in a person's outbox, oldest first.
-func messagesTo(t *testing.T, d *db.DB, personID int64) []toldMessage {
-	t.Helper()
-	rows, err := d.Read.Query(`SELECT subject, body, short, link FROM panel_messages WHERE person_id = $1 ORDER BY id`, personID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []toldMessage
-	for rows.Next() {
-		var m toldMessage
-		if err := rows.Scan(&m.subject, &m.body, &m.short, &m.link); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-func subjects(ms []toldMessage) []string {
+func subjects(ms []apptest.Message) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.subject)
+		out = append(out, m.Subject)
 	}
 	return out
 }

@@ -282,7 +282,9 @@ type attendance struct {
 // claim not yet approved. Facilitators attend as part of their job and are not paid through a
 // claim.
 func MeetingAttended(d db.Dialect) func(context.Context, *sql.Tx, panels.AttendanceChange) error {
-	return func(ctx context.Context, tx *sql.Tx, a panels.AttendanceChange) error { return meetingAttended(ctx, tx, d, a) }
+	return func(ctx context.Context, tx *sql.Tx, a panels.AttendanceChange) error {
+		return meetingAttended(ctx, tx, d, a)
+	}
 }
 
 func meetingAttended(ctx context.Context, tx *sql.Tx, d db.Dialect, a panels.AttendanceChange) error {
@@ -307,7 +309,9 @@ func meetingAttended(ctx context.Context, tx *sql.Tx, d db.Dialect, a panels.Att
 // organisation when it has set rates (a lived-experience group or partnership that pays its
 // members), otherwise by the council that held the activity.
 func ActivityAttended(d db.Dialect) funding.OnAttendance {
-	return func(ctx context.Context, tx *sql.Tx, a funding.Attendance) error { return activityAttended(ctx, tx, d, a) }
+	return func(ctx context.Context, tx *sql.Tx, a funding.Attendance) error {
+		return activityAttended(ctx, tx, d, a)
+	}
 }
 
 func activityAttended(ctx context.Context, tx *sql.Tx, d db.Dialect, a funding.Attendance) error {

@@ -147,16 +147,21 @@ func TestApprovePayOnce(t *testing.T) {
 		wantCode(t, err, errs.Conflict)
 		// Cal was told when it was approved and when it was paid, once each (the refused second
 		// payment told nothing). The amount is in the message, never in the text.
-		told := claimMessages(t, d, w.ids["cal"])
-		if len(told) != 2 || told[0].subject != "Your payment is approved: "+c.Title || told[1].subject != "Your payment has been paid: "+c.Title ||
-			!strings.Contains(told[0].body, "Total: £50. How you chose to be paid: Bank transfer.") ||
-			!strings.Contains(told[1].body, "£50, on ") || !strings.Contains(told[1].body, "with the reference BACS-1") ||
-			told[0].link != fmt.Sprintf("/payments/claims/%d", c.ID) {
+		var told []apptest.Message
+		for _, m := range apptest.MessagesTo(t, d, w.ids["cal"]) {
+			if strings.HasPrefix(m.Link, "/payments/claims/") {
+				told = append(told, m)
+			}
+		}
+		if len(told) != 2 || told[0].Subject != "Your payment is approved: "+c.Title || told[1].Subject != "Your payment has been paid: "+c.Title ||
+			!strings.Contains(told[0].Body, "Total: £50. How you chose to be paid: Bank transfer.") ||
+			!strings.Contains(told[1].Body, "£50, on ") || !strings.Contains(told[1].Body, "with the reference BACS-1") ||
+			told[0].Link != fmt.Sprintf("/payments/claims/%d", c.ID) {
 			t.Errorf("messages to Cal: %+v", told)
 		}
 		for _, m := range told {
-			if strings.Contains(m.short, "£") || !strings.Contains(m.short, c.Title) {
-				t.Errorf("text %q must name the meeting and not the amount", m.short)
+			if strings.Contains(m.Short, "£") || !strings.Contains(m.Short, c.Title) {
+				t.Errorf("text %q must name the meeting and not the amount", m.Short)
 			}
 		}
 		if !strings.Contains(err.Error(), "cannot be paid twice") {
@@ -301,25 +306,4 @@ func TestAccess(t *testing.T) {
 			}
 		}
 	})
-}
-
-type toldMessage struct{ subject, body, short, link string }
-
-// claimMessages lists the messages about payments in a person's outbox, oldest first.
-func claimMessages(t *testing.T, d *db.DB, personID int64) []toldMessage {
-	t.Helper()
-	rows, err := d.Read.Query(`SELECT subject, body, short, link FROM panel_messages WHERE person_id = $1 AND link LIKE '/payments/claims/%' ORDER BY id`, personID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []toldMessage
-	for rows.Next() {
-		var m toldMessage
-		if err := rows.Scan(&m.subject, &m.body, &m.short, &m.link); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m)
-	}
-	return out
 }

@@ -21,3 +21,28 @@ func TotalsRight(t testing.TB, d *db.DB) {
 		t.Errorf("running total wrong: %s", x)
 	}
 }
+
+// Message is a message queued to a person in the outbox, as a test checks it.
+type Message struct{ Subject, Body, Short, Link string }
+
+// MessagesTo lists the messages queued to a person, oldest first.
+func MessagesTo(t testing.TB, d *db.DB, personID int64) []Message {
+	t.Helper()
+	rows, err := d.Read.Query(`SELECT subject, body, short, link FROM panel_messages WHERE person_id = $1 ORDER BY id`, personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		if err := rows.Scan(&m.Subject, &m.Body, &m.Short, &m.Link); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
