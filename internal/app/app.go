@@ -24,6 +24,7 @@ import (
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/jobs"
 	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/web"
 	"roundtable/internal/privacy"
@@ -42,7 +43,8 @@ func Migrations() []db.Migration {
 		staffsignin.Migrations} {
 		all = append(all, ms...)
 	}
-	return all
+	// Last, once every table it puts triggers on exists.
+	return append(all, pagecache.Migration(1, "data versions for the page cache", DataKinds))
 }
 
 // PersonalData lists every capability's personal data, for "Download my data", "Delete my
@@ -147,6 +149,8 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	rt := web.NewRouter(render, cfg.Log)
+	pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds})
+	rt.UseCache(pages)
 	rt.HandleRaw("GET /static/", web.Public, assets)
 	rt.HandleRaw("GET /healthz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -194,6 +198,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		}),
 		web.SecurityHeaders(secure),
 		web.Shed(cfg.MaxInFlight, 250*time.Millisecond),
+		pages.Middleware,
 		web.Compress,
 		web.LimitBody(1<<20, payments.MaxUpload),
 		cop.Handler,

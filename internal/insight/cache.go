@@ -46,6 +46,10 @@ func (h *Handlers) figures(ctx context.Context) (nationalFigures, error) {
 	return f, err
 }
 
+// figuresBuiltAt says which kept copy of the figures a page would show now (none when they
+// are worked out for every request), for the page cache.
+func (h *Handlers) figuresBuiltAt() string { return h.cache.BuiltAt().String() }
+
 // KeepFiguresFresh rebuilds the kept figures before they grow too old, until ctx ends, so that
 // no visitor waits for a build. It does nothing when figures are not kept.
 func (h *Handlers) KeepFiguresFresh(ctx context.Context) {
