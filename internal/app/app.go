@@ -89,6 +89,8 @@ type Config struct {
 	// zero); OutboxLease how long a server may hold messages it claimed before another takes
 	// them over (two minutes when zero).
 	OutboxPoll, OutboxLease time.Duration
+	// NoPageCache renders every page for every request: for benchmarks that measure rendering.
+	NoPageCache bool
 }
 
 // App is the assembled web application.
@@ -150,7 +152,9 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	rt := web.NewRouter(render, cfg.Log)
 	pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds})
-	rt.UseCache(pages)
+	if !cfg.NoPageCache {
+		rt.UseCache(pages)
+	}
 	rt.HandleRaw("GET /static/", web.Public, assets)
 	rt.HandleRaw("GET /healthz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -2,6 +2,7 @@ package insight
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -48,7 +49,9 @@ func (h *Handlers) figures(ctx context.Context) (nationalFigures, error) {
 
 // figuresBuiltAt says which kept copy of the figures a page would show now (none when they
 // are worked out for every request), for the page cache.
-func (h *Handlers) figuresBuiltAt() string { return h.cache.BuiltAt().String() }
+func (h *Handlers) figuresBuiltAt() string {
+	return strconv.FormatInt(h.cache.BuiltAt().UnixNano(), 10)
+}
 
 // KeepFiguresFresh rebuilds the kept figures before they grow too old, until ctx ends, so that
 // no visitor waits for a build. It does nothing when figures are not kept.
