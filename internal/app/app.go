@@ -43,8 +43,11 @@ func Migrations() []db.Migration {
 		staffsignin.Migrations} {
 		all = append(all, ms...)
 	}
-	// Last, once every table it puts triggers on exists.
-	return append(all, pagecache.Migration(1, "data versions for the page cache", DataKinds))
+	// Last, once every table they put triggers on exists.
+	for i, kinds := range dataVersions {
+		all = append(all, pagecache.Migration(i+1, "data versions for the page cache", kinds))
+	}
+	return all
 }
 
 // PersonalData lists every capability's personal data, for "Download my data", "Delete my
@@ -151,7 +154,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	rt := web.NewRouter(render, cfg.Log)
-	pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds})
+	pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds()})
 	if !cfg.NoPageCache {
 		rt.UseCache(pages)
 	}

@@ -2,12 +2,12 @@ package app
 
 import "roundtable/internal/platform/pagecache"
 
-// DataKinds are the kinds of data public pages show, one per capability, each with the tables
-// that hold it; a write to any of them bumps the kind's version (platform/pagecache), and the
-// cached pages naming that kind are rendered again. These are the tables of pagecache/1; a
-// table added later gets its triggers in a pagecache migration of its own (TestEveryTableHasAKind
-// fails until it has one, or is listed in PrivateTables).
-var DataKinds = []pagecache.Kind{
+// dataVersions are the page cache's migrations in order (pagecache/1, /2, ...): each names
+// the kinds of data public pages show, one per capability, with the tables whose writes bump
+// the kind's version (platform/pagecache). A migration that has run is never edited: a table
+// added later goes in a new element naming only it (TestEveryTableHasAKind fails until it is
+// in one, or in PrivateTables).
+var dataVersions = [][]pagecache.Kind{{
 	{Name: "directory", Tables: []string{"regions", "organisations", "councils", "council_former_codes"}},
 	{Name: "accounts", Tables: []string{"people", "memberships"}},
 	{Name: "funding", Tables: []string{"funding_programmes", "funding_pots", "funding_rubric_levels", "funding_bids",
@@ -28,6 +28,24 @@ var DataKinds = []pagecache.Kind{
 		"evaluation_cycle_panels", "evaluation_teams", "evaluation_team_members", "evaluation_ratings", "evaluation_agreed",
 		"evaluation_independent", "evaluation_actions", "evaluation_examples", "training_modules", "training_module_indicators",
 		"training_sessions", "training_bookings"}},
+}}
+
+// DataKinds are the kinds of data with every table each covers, over all the migrations.
+func DataKinds() []pagecache.Kind {
+	var out []pagecache.Kind
+	at := map[string]int{}
+	for _, v := range dataVersions {
+		for _, k := range v {
+			i, ok := at[k.Name]
+			if !ok {
+				i = len(out)
+				at[k.Name] = i
+				out = append(out, pagecache.Kind{Name: k.Name})
+			}
+			out[i].Tables = append(out[i].Tables, k.Tables...)
+		}
+	}
+	return out
 }
 
 // PrivateTables are never shown on a public page, so writes to them (sign-ins, the outbox's

@@ -35,7 +35,7 @@ func TestEveryTableHasAKind(t *testing.T) {
 			t.Fatal(err)
 		}
 		kindOf := map[string]string{}
-		for _, k := range app.DataKinds {
+		for _, k := range app.DataKinds() {
 			for _, tb := range k.Tables {
 				if kindOf[tb] != "" {
 					t.Errorf("%s is in two kinds, %s and %s", tb, kindOf[tb], k.Name)
@@ -47,7 +47,7 @@ func TestEveryTableHasAKind(t *testing.T) {
 			private := slices.Contains(app.PrivateTables, tb)
 			switch {
 			case kindOf[tb] == "" && !private:
-				t.Errorf("table %s is in no kind of data and not declared private: add it to a pagecache migration (and app.DataKinds) or to app.PrivateTables", tb)
+				t.Errorf("table %s is in no kind of data and not declared private: add it to a new element of dataVersions (internal/app/datakinds.go) or to PrivateTables", tb)
 			case kindOf[tb] != "" && private:
 				t.Errorf("table %s is both private and of kind %s", tb, kindOf[tb])
 			}
@@ -58,7 +58,7 @@ func TestEveryTableHasAKind(t *testing.T) {
 		}
 		for tb := range kindOf {
 			if !slices.Contains(tables, tb) {
-				t.Errorf("app.DataKinds names %s, which is no table", tb)
+				t.Errorf("the page cache's kinds name %s, which is no table", tb)
 				continue
 			}
 			var n int
