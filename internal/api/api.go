@@ -16,6 +16,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -108,6 +109,8 @@ func (h *Handlers) Register(rt *web.Router) {
 	}
 	rt.Handle("GET /api", web.Public, page(h.index))
 	rt.Handle("GET /api/openapi.json", web.Public, h.openAPI)
+	rt.Cache("GET /api", pagecache.Page{MaxAge: 5 * time.Minute})
+	rt.Cache("GET /api/openapi.json", pagecache.Page{MaxAge: 5 * time.Minute})
 	rt.Handle("GET /api/tokens", web.Roles(auth.Admin), page(h.tokens))
 	rt.Handle("GET /api/tokens/new", web.Roles(auth.Admin), page(h.newTokenForm))
 	rt.Handle("POST /api/tokens", web.Roles(auth.Admin), page(h.createToken))

@@ -25,6 +25,7 @@ import (
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/jobs"
 	"roundtable/internal/platform/notify"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/personaldata"
 	"roundtable/internal/platform/totals"
 	"roundtable/internal/platform/web"
@@ -43,6 +44,10 @@ func Migrations() []db.Migration {
 		standards.Migrations, payments.Migrations, evaluation.Migrations, privacy.Migrations, api.Migrations,
 		staffsignin.Migrations} {
 		all = append(all, ms...)
+	}
+	// Last, once every table they put triggers on exists.
+	for i, kinds := range dataVersions {
+		all = append(all, pagecache.Migration(i+1, "data versions for the page cache", kinds))
 	}
 	return all
 }
@@ -123,6 +128,8 @@ type Config struct {
 	// zero); OutboxLease how long a server may hold messages it claimed before another takes
 	// them over (two minutes when zero).
 	OutboxPoll, OutboxLease time.Duration
+	// NoPageCache renders every page for every request: for benchmarks that measure rendering.
+	NoPageCache bool
 }
 
 // App is the assembled web application.
@@ -183,6 +190,10 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	rt := web.NewRouter(render, cfg.Log)
+	pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds()})
+	if !cfg.NoPageCache {
+		rt.UseCache(pages)
+	}
 	rt.HandleRaw("GET /static/", web.Public, assets)
 	rt.HandleRaw("GET /healthz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -230,6 +241,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		}),
 		web.SecurityHeaders(secure),
 		web.Shed(cfg.MaxInFlight, 250*time.Millisecond),
+		pages.Middleware,
 		web.Compress,
 		web.LimitBody(1<<20, payments.MaxUpload),
 		cop.Handler,

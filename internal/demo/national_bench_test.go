@@ -64,12 +64,13 @@ func benchPages(b *testing.B, opt db.Options) {
 		b.Fatal(err)
 	}
 	// As `roundtable serve` runs it, keeping the national figures for five minutes; and
-	// without, to measure building them.
-	a, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler), FiguresMaxAge: 5 * time.Minute})
+	// without, to measure building them. Pages are rendered for each request (no page cache:
+	// make bench measures the cached pages over HTTP, BenchmarkCachedPages in internal/app).
+	a, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler), FiguresMaxAge: 5 * time.Minute, NoPageCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	uncached, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler)})
+	uncached, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler), NoPageCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -18,6 +19,10 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /councils/{code}", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.council(w, r, rd) })
 	rt.Handle("GET /organisations", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.organisations(w, r, rd) })
 	rt.Handle("GET /organisations/{slug}", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.organisation(w, r, rd) })
+	rt.Cache("GET /councils", pagecache.Page{Kinds: []string{"directory"}})
+	rt.Cache("GET /councils/{code}", pagecache.Page{Kinds: []string{"directory"}})
+	rt.Cache("GET /organisations", pagecache.Page{Kinds: []string{"directory", "accounts"}})
+	rt.Cache("GET /organisations/{slug}", pagecache.Page{Kinds: []string{"directory", "accounts"}})
 	rt.Handle("GET /organisations/new", web.Roles(auth.Admin), func(w http.ResponseWriter, r *http.Request) error {
 		return h.newOrganisationPage(w, r, rd, http.StatusOK, web.Form{})
 	})

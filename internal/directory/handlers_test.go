@@ -212,7 +212,7 @@ func TestAddOrganisation(t *testing.T) {
 func BenchmarkCouncilsPage(b *testing.B) {
 	d := dbtest.SQLite(b, app.Migrations())
 	importRegister(b, d)
-	a, err := app.New(d, app.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := app.New(d, app.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoPageCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -258,6 +259,10 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /evaluation/support", funder, wrap(h.support))
 	rt.Handle("GET /evaluation/practice", web.Public, wrap(h.practice))
 	rt.Handle("GET /evaluation/training", web.Public, wrap(h.training))
+	// Training lists the sessions still to come.
+	shown := pagecache.Page{Kinds: []string{"evaluation", "standards", "directory", "accounts", "panels"}, Every: time.Minute}
+	rt.Cache("GET /evaluation/practice", shown)
+	rt.Cache("GET /evaluation/training", shown)
 	rt.Handle("POST /evaluation/training/modules", funder, wrap(h.createModule))
 	rt.Handle("GET /evaluation/training/sessions/{session}", web.SignedIn, wrap(h.session))
 	rt.Handle("POST /evaluation/training/modules/{module}/sessions", funder, wrap(h.createSession))

@@ -2,6 +2,7 @@ package insight
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -44,6 +45,12 @@ func (h *Handlers) build(ctx context.Context) (nationalFigures, error) {
 func (h *Handlers) figures(ctx context.Context) (nationalFigures, error) {
 	f, _, err := h.cache.Get(ctx)
 	return f, err
+}
+
+// figuresBuiltAt says which kept copy of the figures a page would show now (none when they
+// are worked out for every request), for the page cache.
+func (h *Handlers) figuresBuiltAt() string {
+	return strconv.FormatInt(h.cache.BuiltAt().UnixNano(), 10)
 }
 
 // KeepFiguresFresh rebuilds the kept figures before they grow too old, until ctx ends, so that

@@ -15,6 +15,7 @@ import (
 	"roundtable/internal/payments"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -584,4 +585,9 @@ func (h *Handlers) registerDashboard(rt *web.Router) {
 	rt.Handle("GET "+OutcomesPath, web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.outcomes(w, r, rd) })
 	rt.Handle("GET "+DashboardPath+"/{file}", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.figureCSV(w, r, false) })
 	rt.Handle("GET "+FunderPath+"/{file}", funder, func(w http.ResponseWriter, r *http.Request) error { return h.figureCSV(w, r, true) })
+	// The figures read every kind of data and the clock (the last twelve months), and a server
+	// keeps them for a while: a page is rendered again when the data or the kept copy changes.
+	for _, p := range []string{DashboardPath, DashboardPath + "/councils", OutcomesPath, DashboardPath + "/{file}"} {
+		rt.Cache("GET "+p, pagecache.Page{All: true, Every: time.Minute, Also: h.figuresBuiltAt})
+	}
 }

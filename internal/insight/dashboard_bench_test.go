@@ -118,7 +118,7 @@ func BenchmarkDashboard(b *testing.B) {
 			benchWorld(b, d)
 			_, login := accountstest.Person(b, d, "Bench funder", auth.Funder, accountstest.Organisation(b, d, "Bench funder department"))
 			_ = login
-			a, err := app.New(d, app.Config{Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			a, err := app.New(d, app.Config{Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoPageCache: true})
 			if err != nil {
 				b.Fatal(err)
 			}

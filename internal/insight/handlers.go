@@ -11,6 +11,7 @@ import (
 
 	"roundtable/internal/directory"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -31,6 +32,9 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /data/rough-sleeping.json", web.Public, h.openJSON)
 	rt.Handle("GET /councils/{code}/rough-sleeping", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.council(w, r, rd) })
 	rt.Handle("GET /councils/{code}/rough-sleeping.csv", web.Public, h.councilCSV)
+	for _, p := range []string{"/data", "/data/rough-sleeping.csv", "/data/rough-sleeping.json", "/councils/{code}/rough-sleeping", "/councils/{code}/rough-sleeping.csv"} {
+		rt.Cache("GET "+p, pagecache.Page{Kinds: []string{"insight", "directory"}})
+	}
 	h.registerDashboard(rt)
 }
 

@@ -297,7 +297,7 @@ func BenchmarkCouncilPage(b *testing.B) {
 	if _, err := importString(d, longFile(b), true); err != nil {
 		b.Fatal(err)
 	}
-	a, err := app.New(d, app.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := app.New(d, app.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), NoPageCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -310,6 +311,11 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /recommendations", web.Public, wrap(h.register))
 	rt.Handle("GET /recommendations/to-answer", web.Roles(auth.CouncilOfficer, auth.Funder), wrap(h.toAnswer))
 	rt.Handle("GET /recommendations/{id}", web.Public, wrap(h.recommendation))
+	// Overdue answers and closing dates depend on the clock as well as the data.
+	shown := pagecache.Page{Kinds: []string{"panels", "consent", "directory", "accounts"}, Every: time.Minute}
+	for _, p := range []string{"/panels", "/panels/{slug}", "/opportunities", "/opportunities/{id}", "/recommendations", "/recommendations/{id}"} {
+		rt.Cache("GET "+p, shown)
+	}
 	rt.Handle("POST /recommendations/{id}/respond", web.Roles(auth.Member), wrap(h.respond))
 	rt.Handle("POST /recommendations/{id}/resolve", web.Roles(auth.Facilitator), wrap(h.resolve))
 	rt.Handle("POST /recommendations/{id}/close", web.Roles(auth.Facilitator), wrap(h.closeRound))

@@ -5,7 +5,9 @@ package site
 import (
 	"embed"
 	"net/http"
+	"time"
 
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -46,6 +48,10 @@ func (h *Handlers) Register(rt *web.Router) {
 		rt.Handle("GET "+p.path, web.Public, func(w http.ResponseWriter, req *http.Request) error {
 			return r.Render(w, req, http.StatusOK, "site/"+p.name, &web.Page{Title: p.title})
 		})
+	}
+	// These pages change only with a release, so browsers may keep them a few minutes.
+	for _, p := range []string{"/{$}", "/about", "/accessibility", "/privacy"} {
+		rt.Cache("GET "+p, pagecache.Page{MaxAge: 5 * time.Minute})
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"roundtable/internal/ladder"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -361,6 +362,10 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /standards/{id}/publish", web.Roles(auth.Facilitator), wrap(h.publishForm))
 	rt.Handle("POST /standards/{id}/publish", web.Roles(auth.Facilitator), wrap(h.publish))
 	rt.Handle("GET /standards/adoptions/councils/{gss}", web.Public, wrap(h.council))
+	shown := pagecache.Page{Kinds: []string{"standards", "consent", "directory", "accounts", "panels"}}
+	for _, p := range []string{"/standards", "/standards/adoptions", "/standards/{id}", "/standards/{id}/versions/{number}", "/standards/{id}/diff", "/standards/adoptions/councils/{gss}"} {
+		rt.Cache("GET "+p, shown)
+	}
 	rt.Handle("GET /standards/adoptions/councils/{gss}/adopt", officers, wrap(h.adoptForm))
 	rt.Handle("POST /standards/adoptions/councils/{gss}/adopt", officers, wrap(h.adopt))
 	rt.Handle("GET /standards/adoptions/councils/{gss}/self-assessment/{version}", officers, wrap(h.selfAssessmentForm))

@@ -162,6 +162,18 @@ func start(bin, data, dbURL string) *loadtest.Server {
 	return s
 }
 
+// etag is the ETag a server gives a page, asked for gzip-compressed as a browser would.
+func etag(url string) string {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, err := loadtest.NoRedirects.Do(req)
+	if err != nil {
+		return ""
+	}
+	res.Body.Close()
+	return res.Header.Get("ETag")
+}
+
 func signIn(s *loadtest.Server, login string) string {
 	cookie, err := s.SignIn(login, "roundtable-demo")
 	if err != nil {
@@ -190,7 +202,12 @@ func get(s *loadtest.Server, path, cookie string) int {
 	return 0
 }
 
-type page struct{ name, path, cookie string }
+// page is a page to measure. revalidate sends each server the ETag it gave, as a browser
+// asking again, and expects 304 Not Modified.
+type page struct {
+	name, path, cookie string
+	revalidate         bool
+}
 
 // side is one server's figures for a page, summed over the rounds.
 type side struct {
@@ -212,10 +229,15 @@ func (s side) cpuPerRequest() string {
 // run puts one server under hey for d and adds what it did to s: requests, failures, and the
 // CPU time the server process used meanwhile (hey runs on the same machine, so the server's
 // CPU time per request is the steadiest figure when the machine is shared).
-func (s *side) run(pid int, url, cookie string, clients int, d time.Duration) error {
+func (s *side) run(pid int, url, cookie, etag string, clients int, d time.Duration) error {
 	args := []string{"-z", d.String(), "-c", strconv.Itoa(clients), "-disable-redirects", "-t", "30", "-H", "Accept-Encoding: gzip"}
 	if cookie != "" {
 		args = append(args, "-H", "Cookie: "+cookie)
+	}
+	want := 200
+	if etag != "" {
+		args = append(args, "-H", "If-None-Match: "+etag)
+		want = 304
 	}
 	before, err := cpuTime(pid)
 	if err != nil {
@@ -231,7 +253,7 @@ func (s *side) run(pid int, url, cookie string, clients int, d time.Duration) er
 	}
 	// The time hey measured, so that rounds add up to hey's own requests per second.
 	s.requests += r.Requests
-	s.bad += r.Requests - r.Statuses[200] + r.TransportErrors
+	s.bad += r.Requests - r.Statuses[want] + r.TransportErrors
 	s.elapsed += time.Duration(float64(r.Requests) / r.RPS * float64(time.Second))
 	s.cpu += after - before
 	s.p50, s.p99 = append(s.p50, r.P50), append(s.p99, r.P99)
@@ -241,21 +263,26 @@ func (s *side) run(pid int, url, cookie string, clients int, d time.Duration) er
 func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, rounds int, where string) {
 	member, funder := signIn(s, "sam"), signIn(s, "funder@roundtable.example")
 	pages := []page{
-		{"home", "/", ""},
-		{"councils", "/councils", ""},
-		{"a council (Luton)", "/councils/E06000032", ""},
-		{"a big council (Birmingham)", "/councils/E08000025", ""},
-		{"panels", "/panels", ""},
-		{"recommendations register", "/recommendations", ""},
-		{"standards", "/standards", ""},
-		{"national data", "/data", ""},
-		{"council rough sleeping", "/councils/E06000032/rough-sleeping", ""},
-		{"national dashboard", "/data/co-production", ""},
-		{"dashboard: each council", "/data/co-production/councils", ""},
-		{"dashboard: outcomes", "/data/co-production/outcomes", ""},
-		{"a panel as a member", "/panels/luton", member},
-		{"funding (funder)", "/funding", funder},
-		{"a bid (funder)", fmt.Sprintf("/funding/bids/%d", bidID), funder},
+		{"home", "/", "", false},
+		{"councils", "/councils", "", false},
+		{"a council (Luton)", "/councils/E06000032", "", false},
+		{"a big council (Birmingham)", "/councils/E08000025", "", false},
+		{"panels", "/panels", "", false},
+		{"recommendations register", "/recommendations", "", false},
+		{"standards", "/standards", "", false},
+		{"national data", "/data", "", false},
+		{"council rough sleeping", "/councils/E06000032/rough-sleeping", "", false},
+		{"national dashboard", "/data/co-production", "", false},
+		{"dashboard: each council", "/data/co-production/councils", "", false},
+		{"dashboard: outcomes", "/data/co-production/outcomes", "", false},
+		// The public pages above come from the page cache; these show what is behind it: the
+		// register rendered for each request (any cookie bypasses the cache), and a browser
+		// asking again with the ETag it was given.
+		{"register, not cached (a cookie)", "/recommendations", "visitor=1", false},
+		{"register, asked again (304)", "/recommendations", "", true},
+		{"a panel as a member", "/panels/luton", member, false},
+		{"funding (funder)", "/funding", funder, false},
+		{"a bid (funder)", fmt.Sprintf("/funding/bids/%d", bidID), funder, false},
 	}
 	// Each page's bytes, as Roundtable sends them, become nginx's static file for that page.
 	var kept []page
@@ -280,15 +307,28 @@ func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, roun
 	}
 
 	fmt.Printf("\n== %s: %d clients, %d rounds of %s on each page, Roundtable and nginx (the same bytes as static files) in turn ==\n", where, clients, rounds, d)
+	// Each server's ETag for a page measured as asked again.
+	rtTags, nxTags := make([]string, len(kept)), make([]string, len(kept))
+	for i, p := range kept {
+		if !p.revalidate {
+			continue
+		}
+		rtTags[i], nxTags[i] = etag(s.Base+p.path), etag(fmt.Sprintf("%s/p%d.html", ngx.Base, i))
+		if rtTags[i] == "" || nxTags[i] == "" {
+			ngx.Stop()
+			s.Stop()
+			fail("%s: no ETag (Roundtable %q, nginx %q)", p.path, rtTags[i], nxTags[i])
+		}
+	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "page\tpath\tgzip bytes\tRoundtable req/s\tnginx req/s\tratio\tRoundtable CPU/req\tnginx CPU/req\tp50\tp99\tnot 200\t")
 	failed := false
 	for i, p := range kept {
 		var rt, nx side
 		for range rounds {
-			err := rt.run(s.PID(), s.Base+p.path, p.cookie, clients, d)
+			err := rt.run(s.PID(), s.Base+p.path, p.cookie, rtTags[i], clients, d)
 			if err == nil {
-				err = nx.run(ngx.PID(), fmt.Sprintf("%s/p%d.html", ngx.Base, i), "", clients, d)
+				err = nx.run(ngx.PID(), fmt.Sprintf("%s/p%d.html", ngx.Base, i), "", nxTags[i], clients, d)
 			}
 			if err != nil {
 				ngx.Stop()
@@ -306,6 +346,7 @@ func measure(s *loadtest.Server, bidID int64, clients int, d time.Duration, roun
 		fmt.Println(l)
 	}
 	fmt.Println("ratio: Roundtable's requests per second as a share of nginx's; CPU/req: the server process's user and system time per request; p50 and p99 are Roundtable's, the worst round's.")
+	fmt.Println("Public pages are served to visitors without a cookie from the page cache; \"not cached\" sends a cookie, \"asked again\" the page's ETag (a 304 from both servers).")
 	if failed {
 		s.Stop()
 		fail("some requests were not answered 200")

@@ -18,6 +18,9 @@ type Migration struct {
 	// SQL is run as written on both databases after Rewrite; statements are separated by
 	// semicolons at the end of a line.
 	SQL string
+	// PostgresSQL, when set, is run on PostgreSQL instead of SQL: for what the dialects spell
+	// too differently for Rewrite's tokens, such as triggers.
+	PostgresSQL string
 	// NotSafeUnderOldCode says why servers running the previous version would break once this
 	// migration has run (it drops, renames or rewrites what they use), so an upgrade must stop
 	// them all first. Empty for a migration that only adds (see SafeUnderOldCode).
@@ -92,7 +95,7 @@ func (d *DB) Migrate(ctx context.Context, migrations []Migration) (applied int, 
 					return nil
 				}
 			}
-			for _, stmt := range splitStatements(Rewrite(d.Dialect, m.SQL)) {
+			for _, stmt := range splitStatements(Rewrite(d.Dialect, m.sqlFor(d.Dialect))) {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("%w\nin statement:\n%s", err, stmt)
 				}
@@ -112,6 +115,14 @@ func (d *DB) Migrate(ctx context.Context, migrations []Migration) (applied int, 
 		applied++
 	}
 	return applied, nil
+}
+
+// sqlFor is the migration's SQL for dialect d.
+func (m Migration) sqlFor(d Dialect) string {
+	if d == Postgres && m.PostgresSQL != "" {
+		return m.PostgresSQL
+	}
+	return m.SQL
 }
 
 func (d *DB) appliedMigrations(ctx context.Context) (map[string]bool, error) {

@@ -16,6 +16,11 @@ var additive = []*regexp.Regexp{
 	regexp.MustCompile(`(?is)^CREATE TABLE (IF NOT EXISTS )?\w+ \(`),
 	regexp.MustCompile(`(?is)^CREATE (UNIQUE )?INDEX (IF NOT EXISTS )?\w+ ON \w+`),
 	regexp.MustCompile(`(?is)^INSERT INTO \w+`),
+	// A new trigger or function adds behaviour to writes that old code makes too, without
+	// changing what it reads or writes (the page cache's version counters). CREATE OR REPLACE
+	// is not additive: it changes a function old code may rely on.
+	regexp.MustCompile(`(?is)^CREATE TRIGGER (IF NOT EXISTS )?\w+ (AFTER|BEFORE) `),
+	regexp.MustCompile(`(?is)^CREATE FUNCTION \w+\(`),
 }
 
 // A new column is safe if old code's INSERTs, which do not name it, still work: nullable, or
@@ -28,7 +33,7 @@ func SafeUnderOldCode(m Migration) (bool, string) {
 	if m.NotSafeUnderOldCode != "" {
 		return false, m.NotSafeUnderOldCode
 	}
-	for _, stmt := range splitStatements(stripComments(m.SQL)) {
+	for _, stmt := range splitStatements(stripComments(m.SQL + "\n" + m.PostgresSQL)) {
 		stmt = strings.Join(strings.Fields(stmt), " ")
 		if stmt == "" {
 			continue

@@ -25,11 +25,18 @@ func TestSafeUnderOldCode(t *testing.T) {
 		{"DROP TABLE a;", false},
 		{"CREATE TABLE a AS SELECT * FROM b;", false},
 		{"CREATE TABLE a (x TEXT);\nDROP INDEX b;", false},
+		{"CREATE TRIGGER a_v AFTER INSERT ON a BEGIN UPDATE v SET n = n + 1; END;", true},
+		{"CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';", true},
+		{"CREATE OR REPLACE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';", false},
+		{"DROP TRIGGER a_v;", false},
 	} {
 		ok, why := SafeUnderOldCode(Migration{Component: "t", Version: 1, SQL: tc.sql})
 		if ok != tc.safe || (!ok && why == "") {
 			t.Errorf("%q: safe %v (%s), want %v", tc.sql, ok, why, tc.safe)
 		}
+	}
+	if ok, _ := SafeUnderOldCode(Migration{SQL: "CREATE TABLE a (x TEXT);", PostgresSQL: "DROP TABLE b;"}); ok {
+		t.Error("the PostgreSQL statements of a migration are not checked")
 	}
 	ok, why := SafeUnderOldCode(Migration{SQL: "CREATE TABLE a (x TEXT);", NotSafeUnderOldCode: "old servers read the table it replaces"})
 	if ok || why != "old servers read the table it replaces" {

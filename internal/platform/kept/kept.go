@@ -79,3 +79,14 @@ func (v *Value[T]) KeepFresh(ctx context.Context, onError func(error)) {
 		}
 	}
 }
+
+// BuiltAt is when the kept value was built, without building it: zero before the first build,
+// and always when values are not kept (MaxAge zero).
+func (v *Value[T]) BuiltAt() time.Time {
+	if v.MaxAge <= 0 {
+		return time.Time{}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.builtAt
+}

@@ -11,6 +11,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/pagecache"
 )
 
 // HandlerFunc is a handler that may fail; Router turns its error into the right page.
@@ -55,6 +56,7 @@ type Router struct {
 	routes []Route
 	render *Renderer
 	log    *slog.Logger
+	cache  *pagecache.Cache
 }
 
 // NewRouter makes a router whose error pages use the renderer.
@@ -79,6 +81,34 @@ func (rt *Router) Handle(pattern string, access Access, h HandlerFunc) {
 			rt.Error(w, r, err)
 		}
 	}))
+}
+
+// UseCache gives the router the page cache that Cache registers pages with.
+func (rt *Router) UseCache(c *pagecache.Cache) { rt.cache = c }
+
+// Cache serves the route pattern, already registered as a public GET, to visitors who are not
+// signed in from the page cache, rendered again whenever what p names changes. Without a cache
+// (UseCache) it does nothing. It panics for a route that is not public, so a page meant for
+// someone signed in can never be shared.
+func (rt *Router) Cache(pattern string, p pagecache.Page) {
+	if !strings.HasPrefix(pattern, "GET ") {
+		panic("web: only GET pages are cached: " + pattern)
+	}
+	found := false
+	for _, r := range rt.routes {
+		if r.Pattern == pattern {
+			if !r.Access.Public {
+				panic("web: only public pages are cached: " + pattern)
+			}
+			found = true
+		}
+	}
+	if !found {
+		panic("web: register a route before caching it: " + pattern)
+	}
+	if rt.cache != nil {
+		rt.cache.Page(pattern, p)
+	}
 }
 
 // HandleRaw registers a plain http.Handler (static files, health checks).

@@ -64,6 +64,13 @@ func PostgresURL(t testing.TB) string {
 // search_path points at it, migrates it, and drops the schema when the test ends.
 func Postgres(t testing.TB, migrations []db.Migration) *db.DB {
 	t.Helper()
+	return PostgresServers(t, migrations, 1)[0]
+}
+
+// PostgresServers is Postgres opened n times, as n servers would each open the one database:
+// separate connection pools on the same schema.
+func PostgresServers(t testing.TB, migrations []db.Migration, n int) []*db.DB {
+	t.Helper()
 	base := PostgresURL(t)
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", base)
@@ -90,13 +97,17 @@ func Postgres(t testing.TB, migrations []db.Migration) *db.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	d, err := db.Open(ctx, db.Options{URL: u.String()})
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
+	var out []*db.DB
+	for range n {
+		d, err := db.Open(ctx, db.Options{URL: u.String()})
+		if err != nil {
+			t.Fatalf("open postgres: %v", err)
+		}
+		t.Cleanup(func() { d.Close() })
+		out = append(out, d)
 	}
-	t.Cleanup(func() { d.Close() })
-	migrate(t, d, migrations)
-	return d
+	migrate(t, out[0], migrations)
+	return out
 }
 
 func migrate(t testing.TB, d *db.DB, migrations []db.Migration) {
