@@ -917,12 +917,22 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 		if err := recountActivity(ctx, tx, d.Dialect, activityID); err != nil {
 			return err
 		}
-		// "You said, we did": the person who said it (unless they stayed anonymous) is told.
+		// "You said, we did": the person who said it (unless they stayed anonymous) is told,
+		// with a link to everything they said when they are a panel member, who has that page.
 		if person.Valid {
 			answer := Contribution{Response: response}.ResponseLabel()
+			var members int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE person_id = $1 AND role = $2`,
+				person.Int64, string(auth.Member)).Scan(&members); err != nil {
+				return err
+			}
+			link := ""
+			if members > 0 {
+				link = "/payments/mine"
+			}
 			if err := panels.Tell(ctx, tx, 0, []int64{person.Int64}, "You said, we did: "+activity,
 				council+" has answered what you said at "+activity+". What they did: "+answer+". Why: "+reason,
-				council+" has answered what you said at "+activity+": "+answer+".", "/payments/mine", now); err != nil {
+				council+" has answered what you said at "+activity+": "+answer+".", link, now); err != nil {
 				return err
 			}
 		}
