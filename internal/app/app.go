@@ -190,9 +190,12 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	rt := web.NewRouter(render, cfg.Log)
-	pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds()})
+	// Without the cache no page is registered with it and its middleware is left out.
+	cachePages := func(next http.Handler) http.Handler { return next }
 	if !cfg.NoPageCache {
+		pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds()})
 		rt.UseCache(pages)
+		cachePages = pages.Middleware
 	}
 	rt.HandleRaw("GET /static/", web.Public, assets)
 	rt.HandleRaw("GET /healthz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -241,7 +244,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		}),
 		web.SecurityHeaders(secure),
 		web.Shed(cfg.MaxInFlight, 250*time.Millisecond),
-		pages.Middleware,
+		cachePages,
 		web.Compress,
 		web.LimitBody(1<<20, payments.MaxUpload),
 		cop.Handler,

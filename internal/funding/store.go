@@ -872,10 +872,7 @@ func AddContribution(ctx context.Context, d *db.DB, by *auth.Identity, councilID
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, activityID, string(c.Type), nullID(c.PersonID), c.Said, b2i(c.MayQuote), utc(now)).Scan(&id); err != nil {
 			return err
 		}
-		if err := FeedbackTotals.Recount(ctx, tx, d.Dialect, councilID); err != nil {
-			return err
-		}
-		if err := recountActivity(ctx, tx, d.Dialect, activityID); err != nil {
+		if err := recountContributions(ctx, tx, d.Dialect, councilID, activityID); err != nil {
 			return err
 		}
 		actorID, actorName := audit.By(by)
@@ -911,10 +908,7 @@ func Respond(ctx context.Context, d *db.DB, by *auth.Identity, councilID, contri
 			response, reason, utc(now), contributionID); err != nil {
 			return err
 		}
-		if err := FeedbackTotals.Recount(ctx, tx, d.Dialect, councilID); err != nil {
-			return err
-		}
-		if err := recountActivity(ctx, tx, d.Dialect, activityID); err != nil {
+		if err := recountContributions(ctx, tx, d.Dialect, councilID, activityID); err != nil {
 			return err
 		}
 		// "You said, we did": the person who said it (unless they stayed anonymous) is told,

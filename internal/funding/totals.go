@@ -67,3 +67,12 @@ func recountActivity(ctx context.Context, tx *sql.Tx, d db.Dialect, activityID i
 	}
 	return nil
 }
+
+// recountContributions writes afresh every total that counts what was said at the council's
+// activity: the council's, and those of the programmes whose submitted bids use it.
+func recountContributions(ctx context.Context, tx *sql.Tx, d db.Dialect, councilID, activityID int64) error {
+	if err := FeedbackTotals.Recount(ctx, tx, d, councilID); err != nil {
+		return err
+	}
+	return recountActivity(ctx, tx, d, activityID)
+}

@@ -279,8 +279,8 @@ func (h *Handlers) changeMeetingForm(w http.ResponseWriter, r *http.Request, rd 
 	if err != nil {
 		return err
 	}
-	if m.Recorded() || !m.StartsAt.After(h.opt.Now()) {
-		return errs.New(errs.Conflict, "This meeting has already started, so it cannot be changed. Arrange a new meeting instead.")
+	if err := m.changeable(h.opt.Now()); err != nil {
+		return err
 	}
 	at := m.StartsAt.In(web.London)
 	f := web.Form{Values: url.Values{"title": {m.Title}, "date": {at.Format("2006-01-02")}, "time": {at.Format("15:04")}, "place": {m.Place},

@@ -317,6 +317,14 @@ type Meeting struct {
 // Recorded reports whether attendance and notes have been recorded.
 func (m Meeting) Recorded() bool { return !m.RecordedAt.IsZero() }
 
+// changeable refuses a change to a meeting that has started or been recorded.
+func (m Meeting) changeable(now time.Time) error {
+	if m.Recorded() || !m.StartsAt.After(now) {
+		return errs.New(errs.Conflict, "This meeting has already started, so it cannot be changed. Arrange a new meeting instead.")
+	}
+	return nil
+}
+
 // NewMeeting is a meeting as the form gives it.
 type NewMeeting struct {
 	Title, Date, Time, Place, OnlineLink, AccessInfo, Agenda string
@@ -411,8 +419,8 @@ func ChangeMeeting(ctx context.Context, d *db.DB, panelID, meetingID int64, m Ne
 		if err != nil {
 			return err
 		}
-		if recorded.Valid || !wasStarts.After(now) {
-			return errs.New(errs.Conflict, "This meeting has already started, so it cannot be changed. Arrange a new meeting instead.")
+		if err := (Meeting{StartsAt: wasStarts, RecordedAt: recorded.Time}).changeable(now); err != nil {
+			return err
 		}
 		moved := !wasStarts.Equal(starts)
 		tell := moved || was.Place != m.Place || was.OnlineLink != m.OnlineLink || was.AccessInfo != m.AccessInfo
