@@ -32,6 +32,11 @@ var dataVersions = [][]pagecache.Kind{{
 	// pagecache/2: the running totals the national figures read (funding/7 and /9, payments/2).
 	{Name: "funding", Tables: []string{"funding_feedback_totals", "funding_programme_said_totals", "funding_programme_people_totals"}},
 	{Name: "payments", Tables: []string{"payment_totals"}},
+}, {
+	// pagecache/3: the running totals of bids' scores (funding/10) and teams' ratings by level
+	// (evaluation/2).
+	{Name: "funding", Tables: []string{"funding_programme_scores"}},
+	{Name: "evaluation", Tables: []string{"evaluation_level_totals"}},
 }}
 
 // DataKinds are the kinds of data with every table each covers, over all the migrations.

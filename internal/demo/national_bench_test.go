@@ -97,6 +97,7 @@ func benchPages(b *testing.B, opt db.Options) {
 		public("panels", "/panels"), public("recommendations", "/recommendations"), public("standards", "/standards"), public("data", "/data"),
 		public("dashboard", "/data/co-production"), public("dashboard-councils", "/data/co-production/councils"),
 		public("dashboard-outcomes", "/data/co-production/outcomes"), {"dashboard-building-the-figures", "/data/co-production", nil, uncached.Handler},
+		{"outcomes-building-the-figures", "/data/co-production/outcomes", nil, uncached.Handler},
 		{"panel-as-member", "/panels/luton", memberCookie, a.Handler},
 		{"bid-as-funder", fmt.Sprintf("/funding/bids/%d", bid), funderCookie, a.Handler},
 		{"funding-as-funder", "/funding", funderCookie, a.Handler},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"roundtable/internal/ladder"
@@ -53,53 +54,31 @@ type TeamLevels struct {
 }
 
 // PublishedLevels returns every published evaluation's ratings counted by level, oldest cycle
-// first, then by region and council name.
+// first, then by region and council name: one row per team, from LevelTotals.
 func PublishedLevels(ctx context.Context, d *db.DB) ([]TeamLevels, error) {
-	type row struct {
-		t           TeamLevels
-		starts      string
-		independent bool
-		level, n    int
-	}
-	rows, err := db.Collect(ctx, d.Read, func(s db.Scanner) (r row, err error) {
-		err = s.Scan(&r.t.TeamID, &r.t.CycleID, &r.t.CycleTitle, &r.starts, &r.t.CouncilGSS, &r.t.CouncilName, &r.t.RegionName,
-			&r.independent, &r.level, &r.n)
-		return r, err
-	}, `SELECT t.id, c.id, c.title, c.starts_on, t.council_gss, t.council_name, t.region_name, x.independent, x.level, x.n
-FROM (SELECT team_id, FALSE AS independent, level, COUNT(*) AS n FROM evaluation_agreed GROUP BY team_id, level
-	UNION ALL
-	SELECT team_id, TRUE, level, COUNT(*) FROM evaluation_independent GROUP BY team_id, level) x
-JOIN evaluation_teams t ON t.id = x.team_id JOIN evaluation_cycles c ON c.id = t.cycle_id
+	out, err := db.Collect(ctx, d.Read, func(s db.Scanner) (t TeamLevels, err error) {
+		var starts string
+		dest := []any{&t.TeamID, &t.CycleID, &t.CycleTitle, &starts, &t.CouncilGSS, &t.CouncilName, &t.RegionName}
+		for l := range t.Agreed {
+			dest = append(dest, &t.Agreed[l])
+		}
+		for l := range t.Independent {
+			dest = append(dest, &t.Independent[l])
+		}
+		if err = s.Scan(dest...); err != nil {
+			return t, err
+		}
+		t.CycleStarts, _ = time.ParseInLocation(time.DateOnly, starts, london)
+		return t, nil
+	}, `SELECT t.id, c.id, c.title, c.starts_on, t.council_gss, t.council_name, t.region_name, x.`+strings.Join(LevelTotals.Columns, ", x.")+`
+FROM evaluation_level_totals x JOIN evaluation_teams t ON t.id = x.team_id JOIN evaluation_cycles c ON c.id = t.cycle_id
 WHERE t.published_at IS NOT NULL
-ORDER BY 4, 2, 7, 6, 1, 8`)
+ORDER BY c.starts_on, c.id, t.region_name, t.council_name, t.id`)
 	if err != nil {
 		return nil, fmt.Errorf("published levels: %w", err)
 	}
-	var out []TeamLevels
-	for _, r := range rows {
-		if len(out) == 0 || out[len(out)-1].TeamID != r.t.TeamID {
-			r.t.CycleStarts, _ = time.ParseInLocation(time.DateOnly, r.starts, london)
-			out = append(out, r.t)
-		}
-		t := &out[len(out)-1]
-		if r.level < 0 || r.level > int(ladder.Top) {
-			continue
-		}
-		if r.independent {
-			t.Independent[r.level] += r.n
-		} else {
-			t.Agreed[r.level] += r.n
-		}
-	}
 	return out, nil
 }
-
-// latestTeams picks each council's latest published evaluation: no later cycle (by start,
-// then id) has published findings for the same council.
-const latestTeams = `SELECT t.id FROM evaluation_teams t JOIN evaluation_cycles c ON c.id = t.cycle_id
-WHERE t.published_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM evaluation_teams t2 JOIN evaluation_cycles c2 ON c2.id = t2.cycle_id
-	WHERE t2.council_gss = t.council_gss AND t2.published_at IS NOT NULL
-	AND (c2.starts_on > c.starts_on OR c2.starts_on = c.starts_on AND c2.id > c.id))`
 
 // weakness says why an agreed level needs support, or "" when it does not: the rule of
 // AgreedRatings, applied to many councils at once.
@@ -120,22 +99,42 @@ func weakness(l ladder.Level, regional []ladder.Level, region string) (why strin
 // most weak ratings first, with the reasons and the training their staff booked: the same
 // answer as CouncilsNeedingSupport in four queries and one per standard version.
 func SupportNeeds(ctx context.Context, d *db.DB) ([]SupportNeed, error) {
+	type team struct {
+		Team
+		starts string // YYYY-MM-DD, so later dates sort later
+	}
+	teams, err := db.Collect(ctx, d.Read, func(s db.Scanner) (t team, err error) {
+		err = s.Scan(&t.ID, &t.CycleID, &t.CycleTitle, &t.VersionID, &t.starts, &t.CouncilID, &t.CouncilGSS, &t.CouncilName, &t.RegionName)
+		return t, err
+	}, `SELECT t.id, c.id, c.title, c.version_id, c.starts_on, t.council_id, t.council_gss, t.council_name, t.region_name
+FROM evaluation_teams t JOIN evaluation_cycles c ON c.id = t.cycle_id WHERE t.published_at IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("support needs: %w", err)
+	}
+	// A council's latest evaluation is in the published cycle that starts last (then the one
+	// created last); its team there is the one whose ratings count.
+	later := func(a, b team) bool { return a.starts > b.starts || a.starts == b.starts && a.CycleID > b.CycleID }
+	newest := map[string]team{}
+	for _, t := range teams {
+		if n, ok := newest[t.CouncilGSS]; !ok || later(t, n) {
+			newest[t.CouncilGSS] = t
+		}
+	}
+	byID := make(map[int64]team, len(teams))
+	latest := map[int64]bool{}
+	for _, t := range teams {
+		byID[t.ID] = t
+		latest[t.ID] = !later(newest[t.CouncilGSS], t)
+	}
 	type rating struct {
-		team      Team
-		indicator int64
-		level     ladder.Level
-		latest    bool
+		team, indicator int64
+		level           ladder.Level
 	}
 	rows, err := db.Collect(ctx, d.Read, func(s db.Scanner) (r rating, err error) {
-		err = s.Scan(&r.team.ID, &r.team.CycleID, &r.team.CycleTitle, &r.team.VersionID, &r.team.CouncilID, &r.team.CouncilGSS,
-			&r.team.CouncilName, &r.team.RegionName, &r.indicator, &r.level, &r.latest)
+		err = s.Scan(&r.team, &r.indicator, &r.level)
 		return r, err
-	}, `WITH latest AS (`+latestTeams+`)
-SELECT t.id, c.id, c.title, c.version_id, t.council_id, t.council_gss, t.council_name, t.region_name, a.indicator_id, a.level,
-	t.id IN (SELECT id FROM latest)
-FROM evaluation_agreed a JOIN evaluation_teams t ON t.id = a.team_id JOIN evaluation_cycles c ON c.id = t.cycle_id
-WHERE t.published_at IS NOT NULL AND t.cycle_id IN (SELECT t3.cycle_id FROM evaluation_teams t3 WHERE t3.id IN (SELECT id FROM latest))
-ORDER BY t.id, a.indicator_id`)
+	}, `SELECT a.team_id, a.indicator_id, a.level FROM evaluation_agreed a JOIN evaluation_teams t ON t.id = a.team_id
+WHERE t.published_at IS NOT NULL ORDER BY a.team_id, a.indicator_id`)
 	if err != nil {
 		return nil, fmt.Errorf("support needs: %w", err)
 	}
@@ -146,36 +145,38 @@ ORDER BY t.id, a.indicator_id`)
 	}
 	regional := map[key][]ladder.Level{}
 	for _, r := range rows {
-		k := key{r.team.CycleID, r.team.RegionName, r.indicator}
+		t := byID[r.team]
+		k := key{t.CycleID, t.RegionName, r.indicator}
 		regional[k] = append(regional[k], r.level)
 	}
 	units := map[int64]map[int64]Unit{} // by version, then indicator
 	var out []SupportNeed
 	for _, r := range rows {
-		if !r.latest {
+		if !latest[r.team] {
 			continue
 		}
-		if units[r.team.VersionID] == nil {
-			us, err := UnitsOf(ctx, d, r.team.VersionID)
+		t := byID[r.team].Team
+		if units[t.VersionID] == nil {
+			us, err := UnitsOf(ctx, d, t.VersionID)
 			if err != nil {
 				return nil, err
 			}
-			units[r.team.VersionID] = map[int64]Unit{}
+			units[t.VersionID] = map[int64]Unit{}
 			for _, u := range us {
-				units[r.team.VersionID][u.ID] = u
+				units[t.VersionID][u.ID] = u
 			}
 		}
-		why, m, compared := weakness(r.level, regional[key{r.team.CycleID, r.team.RegionName, r.indicator}], r.team.RegionName)
+		why, m, compared := weakness(r.level, regional[key{t.CycleID, t.RegionName, r.indicator}], t.RegionName)
 		if why == "" {
 			continue
 		}
-		if len(out) == 0 || out[len(out)-1].Team.ID != r.team.ID {
-			out = append(out, SupportNeed{Team: r.team})
+		if len(out) == 0 || out[len(out)-1].Team.ID != t.ID {
+			out = append(out, SupportNeed{Team: t})
 		}
 		n := &out[len(out)-1]
-		u := units[r.team.VersionID][r.indicator]
+		u := units[t.VersionID][r.indicator]
 		u.ID = r.indicator
-		n.Weak = append(n.Weak, AgreedRating{TeamID: r.team.ID, Unit: u, Level: r.level, RegionMedian: m, Compared: compared, Weak: why})
+		n.Weak = append(n.Weak, AgreedRating{TeamID: t.ID, Unit: u, Level: r.level, RegionMedian: m, Compared: compared, Weak: why})
 	}
 	type taken struct {
 		gss              string

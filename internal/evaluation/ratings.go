@@ -225,6 +225,9 @@ func Moderate(ctx context.Context, d *db.DB, t Team, by *auth.Identity, in map[i
 				return fmt.Errorf("insert agreed rating: %w", err)
 			}
 		}
+		if err := LevelTotals.Recount(ctx, tx, d.Dialect, t.ID); err != nil {
+			return err
+		}
 		return record(ctx, tx, by, "evaluation.moderated", t.Subject(), t.Scope(), levelsByKey(units, levels), now)
 	})
 }
@@ -290,6 +293,9 @@ func SubmitIndependent(ctx context.Context, d *db.DB, t Team, by *auth.Identity,
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, u.ID, int(levels[u.ID]), strings.TrimSpace(r.Evidence), strings.TrimSpace(r.Notes), actor(by), utc(now)); err != nil {
 				return fmt.Errorf("insert independent rating: %w", err)
 			}
+		}
+		if err := LevelTotals.Recount(ctx, tx, d.Dialect, t.ID); err != nil {
+			return err
 		}
 		return record(ctx, tx, by, "evaluation.independently_assessed", t.Subject(), t.Scope(), levelsByKey(units, levels), now)
 	})

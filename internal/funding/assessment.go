@@ -383,6 +383,9 @@ func Moderate(ctx context.Context, d *db.DB, by *auth.Identity, bidID int64, dec
 			bidID, dec.Score, dec.Notes, b2i(dec.Funded), utc(now), nullID(actorID)); err != nil {
 			return err
 		}
+		if err := ProgrammeScores.Recount(ctx, tx, d.Dialect, b.ProgrammeID); err != nil {
+			return err
+		}
 		if dec.Funded {
 			for _, pot := range pots {
 				if _, err := tx.ExecContext(ctx, "INSERT INTO funding_awards (bid_id, pot_id, amount_pence) VALUES ($1, $2, $3)", bidID, pot.ID, dec.Awards[pot.ID]); err != nil {

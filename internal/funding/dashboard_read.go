@@ -1,8 +1,11 @@
 package funding
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"roundtable/internal/platform/db"
@@ -59,23 +62,74 @@ type ScoredBid struct {
 }
 
 // ScoredBids lists the submitted bids of published programmes with their moderated scores,
-// programmes by opening date, in one query.
+// programmes by opening date, then by council code: from ProgrammeScores, with the programmes
+// and councils read on their own and the few thousand rows put in order here, which costs less
+// than joining and sorting them in the database.
 func ScoredBids(ctx context.Context, d *db.DB) ([]ScoredBid, error) {
-	out, err := db.Collect(ctx, d.Read, func(s db.Scanner) (b ScoredBid, err error) {
-		var score *int64
-		err = s.Scan(&b.ProgrammeID, &b.ProgrammeName, &b.OpensAt, &b.CouncilGSS, &score)
-		if score != nil {
-			b.Score, b.Scored = int(*score), true
-		}
-		b.OpensAt = b.OpensAt.UTC()
-		return b, err
-	}, `SELECT p.id, p.name, p.opens_at, c.gss_code, o.score
-FROM funding_bids b JOIN funding_programmes p ON p.id = b.programme_id JOIN councils c ON c.organisation_id = b.council_id
-	LEFT JOIN funding_outcomes o ON o.bid_id = b.id
-WHERE p.published_at IS NOT NULL AND b.submitted_at IS NOT NULL
-ORDER BY p.opens_at, p.id, c.gss_code`)
+	type programme struct {
+		id      int64
+		name    string
+		opensAt time.Time
+	}
+	programmes, err := db.Collect(ctx, d.Read, func(s db.Scanner) (p programme, err error) {
+		err = s.Scan(&p.id, &p.name, &p.opensAt)
+		p.opensAt = p.opensAt.UTC()
+		return p, err
+	}, `SELECT id, name, opens_at FROM funding_programmes WHERE published_at IS NOT NULL ORDER BY opens_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("scored bids: %w", err)
+	}
+	order := make(map[int64]int, len(programmes))
+	for i, p := range programmes {
+		order[p.id] = i
+	}
+	type council struct {
+		id  int64
+		gss string
+	}
+	councils, err := db.Collect(ctx, d.Read, func(s db.Scanner) (c council, err error) { err = s.Scan(&c.id, &c.gss); return c, err },
+		`SELECT organisation_id, gss_code FROM councils WHERE organisation_id IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("scored bids: %w", err)
+	}
+	gss := make(map[int64]string, len(councils))
+	for _, c := range councils {
+		gss[c.id] = c.gss
+	}
+	type score struct {
+		programme, council int64
+		scored, score      int
+	}
+	scores, err := db.Collect(ctx, d.Read, func(s db.Scanner) (x score, err error) {
+		err = s.Scan(&x.programme, &x.council, &x.scored, &x.score)
+		return x, err
+	}, `SELECT programme_id, council_id, scored, score FROM funding_programme_scores`)
+	if err != nil {
+		return nil, fmt.Errorf("scored bids: %w", err)
+	}
+	type row struct {
+		programme int // in programmes
+		council   string
+		score
+	}
+	rows := make([]row, 0, len(scores))
+	for _, x := range scores {
+		i, published := order[x.programme]
+		code, council := gss[x.council]
+		if published && council {
+			rows = append(rows, row{i, code, x})
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(a.programme, b.programme); c != 0 {
+			return c
+		}
+		return strings.Compare(a.council, b.council)
+	})
+	out := make([]ScoredBid, len(rows))
+	for i, r := range rows {
+		p := programmes[r.programme]
+		out[i] = ScoredBid{ProgrammeID: p.id, ProgrammeName: p.name, OpensAt: p.opensAt, CouncilGSS: r.council, Score: r.score.score, Scored: r.scored == 1}
 	}
 	return out, nil
 }

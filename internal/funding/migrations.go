@@ -306,3 +306,22 @@ CREATE TABLE funding_programme_people_totals (
 			return ProgrammePeopleTotals.Rebuild(ctx, tx, d)
 		}})
 }
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 10, Name: "running totals of the moderated scores of each programme's bids",
+		NotSafeUnderOldCode: "old servers would submit and moderate bids without updating the programme's scores; " +
+			"stop them all, or run roundtable figures rebuild once they have stopped",
+		SQL: `
+-- Each submitted bid's moderated score by programme and council (ProgrammeScores), written in
+-- the same transaction as the submission or the decision, so the national outcomes figures
+-- read one narrow row per bid instead of joining every bid to its outcome.
+CREATE TABLE funding_programme_scores (
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	council_id BIGINT NOT NULL REFERENCES organisations(id),
+	scored INTEGER NOT NULL,
+	score INTEGER NOT NULL,
+	PRIMARY KEY (programme_id, council_id)
+);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return ProgrammeScores.Rebuild(ctx, tx, d) }})
+}

@@ -39,9 +39,23 @@ WHERE b.submitted_at IS NOT NULL AND {{only}} GROUP BY b.programme_id, fp.stakeh
 	},
 }
 
+// ProgrammeScores keep each council's submitted bid to each programme with its moderated
+// score (scored is 0 until moderation, then 1): one narrow row per bid, so the national
+// outcomes figures read them without joining every bid to its outcome. A programme's rows are
+// recounted when one of its bids is submitted or moderated.
+var ProgrammeScores = totals.Totals{
+	Name: "the moderated scores of each programme's submitted bids, by council", Table: "funding_programme_scores",
+	Key: "programme_id", Group: []string{"council_id"}, Columns: []string{"scored", "score"}, KeyOf: "b.programme_id",
+	Count: func(db.Dialect) string {
+		return `SELECT b.programme_id, b.council_id, CASE WHEN o.score IS NULL THEN 0 ELSE 1 END, COALESCE(o.score, 0)
+FROM funding_bids b LEFT JOIN funding_outcomes o ON o.bid_id = b.id
+WHERE b.submitted_at IS NOT NULL AND {{only}}`
+	},
+}
+
 // recountProgramme writes a programme's totals afresh inside tx.
 func recountProgramme(ctx context.Context, tx *sql.Tx, d db.Dialect, programmeID int64) error {
-	for _, t := range []totals.Totals{ProgrammeSaidTotals, ProgrammePeopleTotals} {
+	for _, t := range []totals.Totals{ProgrammeSaidTotals, ProgrammePeopleTotals, ProgrammeScores} {
 		if err := t.Recount(ctx, tx, d, programmeID); err != nil {
 			return err
 		}
