@@ -117,8 +117,9 @@ type Config struct {
 	// NotifyCallbackToken is the bearer token GOV.UK Notify sends with delivery receipts to
 	// /notify/receipts; empty refuses them all.
 	NotifyCallbackToken string
-	// FiguresMaxAge is how long the national co-production figures are kept before they are
-	// worked out again (in the background); zero works them out on every request.
+	// FiguresMaxAge is how long the national "who was at the table" figures (payments) are
+	// kept before they are worked out again (in the background); zero works them out on every
+	// request. The co-production dashboard reads running totals and needs no kept copy.
 	FiguresMaxAge time.Duration
 	// StaffSignIn lists the OpenID Connect providers staff may sign in with (staffsignin).
 	StaffSignIn []staffsignin.Provider
@@ -176,7 +177,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	fund := funding.New(d, funding.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.ActivityAttended(d.Dialect)})
 	pan := panels.New(d, panels.Options{Now: cfg.Now, Log: cfg.Log, OnAttendance: payments.MeetingAttended(d.Dialect),
 		NotifyCallbackToken: cfg.NotifyCallbackToken})
-	ins := insight.New(d, insight.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
+	ins := insight.New(d, insight.Options(capOpt))
 	std := standards.New(d, standards.Options(capOpt))
 	pay := payments.New(d, payments.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
 	eva := evaluation.New(d, evaluation.Options(capOpt))
@@ -262,7 +263,6 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		Now: cfg.Now, Log: cfg.Log, Poll: cfg.OutboxPoll, Lease: cfg.OutboxLease}
 	background := func(ctx context.Context) {
 		go outbox.Run(ctx)
-		go ins.KeepFiguresFresh(ctx)
 		go pay.KeepFiguresFresh(ctx)
 		privacy.RetentionEvery(ctx, d, PersonalData(), time.Hour, cfg.Now, cfg.Log, jobs.Holder())
 	}

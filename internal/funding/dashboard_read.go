@@ -92,9 +92,11 @@ func ScoredBids(ctx context.Context, d *db.DB) ([]ScoredBid, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scored bids: %w", err)
 	}
-	gss := make(map[int64]string, len(councils))
-	for _, c := range councils {
-		gss[c.id] = c.gss
+	// Councils by code, so that the bids sort by two numbers rather than by strings.
+	slices.SortFunc(councils, func(a, b council) int { return strings.Compare(a.gss, b.gss) })
+	rank := make(map[int64]int, len(councils))
+	for i, c := range councils {
+		rank[c.id] = i
 	}
 	type score struct {
 		programme, council int64
@@ -108,28 +110,23 @@ func ScoredBids(ctx context.Context, d *db.DB) ([]ScoredBid, error) {
 		return nil, fmt.Errorf("scored bids: %w", err)
 	}
 	type row struct {
-		programme int // in programmes
-		council   string
+		order int // the programme's place, then the council's
 		score
 	}
 	rows := make([]row, 0, len(scores))
 	for _, x := range scores {
-		i, published := order[x.programme]
-		code, council := gss[x.council]
+		p, published := order[x.programme]
+		c, council := rank[x.council]
 		if published && council {
-			rows = append(rows, row{i, code, x})
+			rows = append(rows, row{p*len(councils) + c, x})
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int {
-		if c := cmp.Compare(a.programme, b.programme); c != 0 {
-			return c
-		}
-		return strings.Compare(a.council, b.council)
-	})
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.order, b.order) })
 	out := make([]ScoredBid, len(rows))
 	for i, r := range rows {
-		p := programmes[r.programme]
-		out[i] = ScoredBid{ProgrammeID: p.id, ProgrammeName: p.name, OpensAt: p.opensAt, CouncilGSS: r.council, Score: r.score.score, Scored: r.scored == 1}
+		p := programmes[r.order/len(councils)]
+		out[i] = ScoredBid{ProgrammeID: p.id, ProgrammeName: p.name, OpensAt: p.opensAt, CouncilGSS: councils[r.order%len(councils)].gss,
+			Score: r.score.score, Scored: r.scored == 1}
 	}
 	return out, nil
 }

@@ -381,6 +381,8 @@ func TestProgrammeToSubmittedBid(t *testing.T) {
 		w.expect("POST", bid+"/submit", "officer", url.Values{}, 303)
 		w.expect("GET", bid, "officer", nil, 200, "Bid submitted")
 		w.expect("POST", bid+"/submit", "officer", url.Values{}, 303) // harmless
+		// The outcomes figures list the submitted bid, not yet scored.
+		scoredBidsRight(t, d, funding.ScoredBid{CouncilGSS: lutonCode})
 		// The member was told when the council answered what they said ("you said, we did";
 		// the anonymous speaker cannot be), and once when the final bid went, with a link to it.
 		told := apptest.MessagesTo(t, d, w.ids["member"])
@@ -467,6 +469,7 @@ func TestProgrammeToSubmittedBid(t *testing.T) {
 		if loc := rec.Header().Get("Location"); loc != bid+"/outcome" {
 			t.Fatalf("moderation went to %s", loc)
 		}
+		scoredBidsRight(t, d, funding.ScoredBid{CouncilGSS: lutonCode, Score: 5, Scored: true})
 		w.expect("GET", bid+"/outcome", "officer", nil, 200, "Your bid is funded", "£2,200,000 awarded", "£400,000", "5 out of 6: Co-design", "People shaped where the homes are")
 		w.expect("GET", bid+"/outcome", "member", nil, 200, "Your bid is funded")
 		w.expect("GET", bid, "officer", nil, 200, "Read the outcome letter")
@@ -480,6 +483,46 @@ func TestProgrammeToSubmittedBid(t *testing.T) {
 		}
 		apptest.TotalsRight(t, d)
 	})
+}
+
+// scoredBidsRight checks the scored bids the outcomes figures read (from the running totals)
+// against the bids and outcomes themselves, and that they are the ones wanted (programme
+// left out), and that every running total is right.
+func scoredBidsRight(t *testing.T, d *db.DB, want ...funding.ScoredBid) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := funding.ScoredBids(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Counted from scratch, as the outcomes figures were before the running totals.
+	counted, err := db.Collect(ctx, d.Read, func(s db.Scanner) (b funding.ScoredBid, err error) {
+		var score *int64
+		err = s.Scan(&b.ProgrammeID, &b.ProgrammeName, &b.OpensAt, &b.CouncilGSS, &score)
+		if score != nil {
+			b.Score, b.Scored = int(*score), true
+		}
+		b.OpensAt = b.OpensAt.UTC()
+		return b, err
+	}, `SELECT p.id, p.name, p.opens_at, c.gss_code, o.score
+FROM funding_bids b JOIN funding_programmes p ON p.id = b.programme_id JOIN councils c ON c.organisation_id = b.council_id
+	LEFT JOIN funding_outcomes o ON o.bid_id = b.id
+WHERE p.published_at IS NOT NULL AND b.submitted_at IS NOT NULL
+ORDER BY p.opens_at, p.id, c.gss_code`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, counted) {
+		t.Errorf("scored bids from the running totals:\n%+v\ncounted from the bids:\n%+v", got, counted)
+	}
+	var short []funding.ScoredBid
+	for _, b := range got {
+		short = append(short, funding.ScoredBid{CouncilGSS: b.CouncilGSS, Score: b.Score, Scored: b.Scored})
+	}
+	if !slices.Equal(short, want) {
+		t.Errorf("scored bids %+v, want %+v", short, want)
+	}
+	apptest.TotalsRight(t, d)
 }
 
 func count(t testing.TB, d *db.DB, table string) int {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -506,40 +505,32 @@ func (h *Handlers) renderCoProduction(w http.ResponseWriter, r *http.Request, rd
 }
 
 func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request, rd *web.Renderer, funder bool) error {
-	f, err := h.figures(r.Context())
+	d, at, err := h.dashboardNow(r.Context(), funder)
 	if err != nil {
 		return err
 	}
-	d := f.public()
-	if funder {
-		d = f.funder
-	}
-	v := &DashboardView{BuiltAt: f.builtAt, Page: web.Page{Title: "Co-production across England", Wide: true}, Kind: "dashboard", Dashboard: d, Funder: funder, Base: DashboardPath}
+	v := &DashboardView{BuiltAt: at, Page: web.Page{Title: "Co-production across England", Wide: true}, Kind: "dashboard", Dashboard: d, Funder: funder, Base: DashboardPath}
 	if funder {
 		v.Title, v.Base, v.Back = "Co-production across England: the funder’s view", FunderPath, DashboardPath
 	}
-	// The figures are shared with other requests (see cache.go): links go on copies. Both views
-	// show the same figures, so they link to the public downloads; only the support list is the
-	// funder's own.
-	v.Figures = slices.Clone(v.Figures)
+	// Both views show the same figures, so they link to the public downloads; only the
+	// support list is the funder's own.
 	for i := range v.Figures {
 		v.Figures[i].CSV = DashboardPath + "/" + v.Figures[i].ID + ".csv"
 	}
 	if v.SupportFigure != nil {
-		support := *v.SupportFigure
-		support.CSV = FunderPath + "/support.csv"
-		v.SupportFigure = &support
+		v.SupportFigure.CSV = FunderPath + "/support.csv"
 	}
 	return h.renderCoProduction(w, r, rd, v)
 }
 
 func (h *Handlers) councilsTable(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	f, err := h.figures(r.Context())
+	f, at, err := h.councilsNow(r.Context())
 	if err != nil {
 		return err
 	}
-	v := &DashboardView{Page: web.Page{Title: "Each council’s latest evaluation", Back: DashboardPath, Wide: true}, Kind: "councils", BuiltAt: f.builtAt}
-	v.Councils = f.funder.Councils
+	v := &DashboardView{Page: web.Page{Title: "Each council’s latest evaluation", Back: DashboardPath, Wide: true}, Kind: "councils", BuiltAt: at}
+	v.Councils = f
 	v.Councils.CSV = DashboardPath + "/councils.csv"
 	return h.renderCoProduction(w, r, rd, v)
 }
@@ -550,20 +541,25 @@ func (h *Handlers) figureCSV(w http.ResponseWriter, r *http.Request, funder bool
 	if !ok {
 		return errs.New(errs.NotFound, "")
 	}
-	all, err := h.figures(r.Context())
-	if err != nil {
-		return err
-	}
+	ctx := r.Context()
 	var f Figure
 	switch {
 	case id == "councils" && !funder:
-		f, ok = all.funder.Councils, true
+		c, _, err := h.councilsNow(ctx)
+		if err != nil {
+			return err
+		}
+		f, ok = c, true
 	case strings.HasPrefix(id, "outcomes-") && !funder:
-		f, ok = all.outcomes.Figure(id)
+		o, err := h.BuildOutcomes(ctx)
+		if err != nil {
+			return err
+		}
+		f, ok = o.Figure(id)
 	default:
-		d := all.public()
-		if funder {
-			d = all.funder
+		d, _, err := h.dashboardNow(ctx, funder)
+		if err != nil {
+			return err
 		}
 		f, ok = d.Figure(id)
 		ok = ok && (funder == (id == "support"))
@@ -585,9 +581,10 @@ func (h *Handlers) registerDashboard(rt *web.Router) {
 	rt.Handle("GET "+OutcomesPath, web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.outcomes(w, r, rd) })
 	rt.Handle("GET "+DashboardPath+"/{file}", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.figureCSV(w, r, false) })
 	rt.Handle("GET "+FunderPath+"/{file}", funder, func(w http.ResponseWriter, r *http.Request) error { return h.figureCSV(w, r, true) })
-	// The figures read every kind of data and the clock (the last twelve months), and a server
-	// keeps them for a while: a page is rendered again when the data or the kept copy changes.
+	// The figures read every kind of data and the clock (recommendations overdue now), and
+	// are worked out for each request: a page is rendered again when the data changes, or a
+	// minute on.
 	for _, p := range []string{DashboardPath, DashboardPath + "/councils", OutcomesPath, DashboardPath + "/{file}"} {
-		rt.Cache("GET "+p, pagecache.Page{All: true, Every: time.Minute, Also: h.figuresBuiltAt})
+		rt.Cache("GET "+p, pagecache.Page{All: true, Every: time.Minute})
 	}
 }

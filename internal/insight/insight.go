@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"roundtable/internal/platform/db"
-	"roundtable/internal/platform/kept"
 	"roundtable/internal/platform/shareddata"
 	"roundtable/internal/platform/web"
 )
@@ -74,16 +73,12 @@ CREATE TABLE rough_sleeping_imports (
 type Options struct {
 	Now func() time.Time
 	Log *slog.Logger
-	// FiguresMaxAge is how long the national co-production figures are kept before they are
-	// worked out again; zero works them out for every request (see cache.go).
-	FiguresMaxAge time.Duration
 }
 
 // Handlers serve the insight pages.
 type Handlers struct {
-	db    *db.DB
-	opt   Options
-	cache *kept.Value[nationalFigures]
+	db  *db.DB
+	opt Options
 }
 
 // New makes the handlers.
@@ -94,9 +89,7 @@ func New(d *db.DB, opt Options) *Handlers {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	h := &Handlers{db: d, opt: opt}
-	h.cache = &kept.Value[nationalFigures]{MaxAge: opt.FiguresMaxAge, Now: opt.Now, Build: h.build}
-	return h
+	return &Handlers{db: d, opt: opt}
 }
 
 // LoadDemo adds this capability's demonstration data. internal/demo calls it once, on an

@@ -76,7 +76,15 @@ func (o Outcomes) Figure(id string) (Figure, bool) {
 
 // councilTotals returns each council's published totals by year, and the years there are.
 func councilTotals(ctx context.Context, d *db.DB) (map[string]map[int]Count, []int, error) {
-	rows, err := db.Collect(ctx, d.Read, scanFigure, figureColumns+`WHERE area_type = 'council'`)
+	type total struct {
+		key          string
+		year, hidden int
+		total        int64
+	}
+	rows, err := db.Collect(ctx, d.Read, func(s db.Scanner) (t total, err error) {
+		err = s.Scan(&t.key, &t.year, &t.total, &t.hidden)
+		return t, err
+	}, `SELECT area_key, year, total, hidden FROM rough_sleeping_figures WHERE area_type = 'council'`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("council totals: %w", err)
 	}
@@ -86,9 +94,9 @@ func councilTotals(ctx context.Context, d *db.DB) (map[string]map[int]Count, []i
 		if out[r.key] == nil {
 			out[r.key] = map[int]Count{}
 		}
-		out[r.key][r.y.Year] = r.y.Total
-		if !slices.Contains(years, r.y.Year) {
-			years = append(years, r.y.Year)
+		out[r.key][r.year] = Count{Value: r.total, Hidden: Hidden(r.hidden).Has(Total)}
+		if !slices.Contains(years, r.year) {
+			years = append(years, r.year)
 		}
 	}
 	slices.Sort(years)
@@ -289,13 +297,13 @@ func changeCell(before, after int64) Cell {
 }
 
 func (h *Handlers) outcomes(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	f, err := h.figures(r.Context())
+	at := h.opt.Now()
+	o, err := h.BuildOutcomes(r.Context())
 	if err != nil {
 		return err
 	}
-	o := f.outcomes
 	o.Programmes.CSV = DashboardPath + "/" + o.Programmes.ID + ".csv"
 	o.Cycles.CSV = DashboardPath + "/" + o.Cycles.ID + ".csv"
 	return h.renderCoProduction(w, r, rd, &DashboardView{
-		Page: web.Page{Title: "Does co-production go with less rough sleeping?", Back: DashboardPath, Wide: true}, Kind: "outcomes", Outcomes: o, BuiltAt: f.builtAt})
+		Page: web.Page{Title: "Does co-production go with less rough sleeping?", Back: DashboardPath, Wide: true}, Kind: "outcomes", Outcomes: o, BuiltAt: at})
 }
