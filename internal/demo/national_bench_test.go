@@ -63,8 +63,9 @@ func benchPages(b *testing.B, opt db.Options) {
 	if _, err := d.Migrate(ctx, app.Migrations()); err != nil {
 		b.Fatal(err)
 	}
-	// As `roundtable serve` runs it, keeping the national figures for five minutes; and
-	// without, to measure building them. Pages are rendered for each request (no page cache:
+	// As `roundtable serve` runs it, keeping the national "who was at the table" for five
+	// minutes; and without, to measure building it. The co-production dashboard and outcomes
+	// keep no copy, so both measure building them. Pages are rendered for each request (no page cache:
 	// make bench measures the cached pages over HTTP, BenchmarkCachedPages in internal/app).
 	a, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler), FiguresMaxAge: 5 * time.Minute, NoPageCache: true})
 	if err != nil {

@@ -97,7 +97,7 @@ func weakness(l ladder.Level, regional []ladder.Level, region string) (why strin
 
 // SupportNeeds lists the councils whose latest published evaluation has weak agreed ratings,
 // most weak ratings first, with the reasons and the training their staff booked: the same
-// answer as CouncilsNeedingSupport in four queries and one per standard version.
+// answer as CouncilsNeedingSupport in three queries and one per standard version.
 func SupportNeeds(ctx context.Context, d *db.DB) ([]SupportNeed, error) {
 	type team struct {
 		Team
