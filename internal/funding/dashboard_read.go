@@ -100,12 +100,12 @@ func ScoredBids(ctx context.Context, d *db.DB) ([]ScoredBid, error) {
 	}
 	type score struct {
 		programme, council int64
-		scored, score      int
+		score              int // -1 until moderated
 	}
 	scores, err := db.Collect(ctx, d.Read, func(s db.Scanner) (x score, err error) {
-		err = s.Scan(&x.programme, &x.council, &x.scored, &x.score)
+		err = s.Scan(&x.programme, &x.council, &x.score)
 		return x, err
-	}, `SELECT programme_id, council_id, scored, score FROM funding_programme_scores`)
+	}, `SELECT programme_id, council_id, CASE WHEN scored = 1 THEN score ELSE -1 END FROM funding_programme_scores`)
 	if err != nil {
 		return nil, fmt.Errorf("scored bids: %w", err)
 	}
@@ -126,7 +126,7 @@ func ScoredBids(ctx context.Context, d *db.DB) ([]ScoredBid, error) {
 	for i, r := range rows {
 		p := programmes[r.order/len(councils)]
 		out[i] = ScoredBid{ProgrammeID: p.id, ProgrammeName: p.name, OpensAt: p.opensAt, CouncilGSS: councils[r.order%len(councils)].gss,
-			Score: r.score.score, Scored: r.scored == 1}
+			Score: max(r.score.score, 0), Scored: r.score.score >= 0}
 	}
 	return out, nil
 }
