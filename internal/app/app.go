@@ -49,7 +49,7 @@ func Migrations() []db.Migration {
 	for i, kinds := range dataVersions {
 		all = append(all, pagecache.Migration(i+1, "data versions for the page cache", kinds))
 	}
-	return all
+	return append(all, pagecache.ListenMigration)
 }
 
 // Totals lists every capability's running totals (platform/totals), for `roundtable figures
@@ -194,10 +194,11 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	rt := web.NewRouter(render, cfg.Log)
 	// Without the cache no page is registered with it and its middleware is left out.
 	cachePages := func(next http.Handler) http.Handler { return next }
+	listen := func(context.Context) {}
 	if !cfg.NoPageCache {
 		pages := pagecache.New(d, pagecache.Options{Now: cfg.Now, Log: cfg.Log, Kinds: DataKinds()})
 		rt.UseCache(pages)
-		cachePages = pages.Middleware
+		cachePages, listen = pages.Middleware, pages.Listen
 	}
 	rt.HandleRaw("GET /static/", web.Public, assets)
 	rt.HandleRaw("GET /healthz", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -263,6 +264,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		Now: cfg.Now, Log: cfg.Log, Poll: cfg.OutboxPoll, Lease: cfg.OutboxLease}
 	background := func(ctx context.Context) {
 		go outbox.Run(ctx)
+		go listen(ctx)
 		go pay.KeepFiguresFresh(ctx)
 		privacy.RetentionEvery(ctx, d, PersonalData(), time.Hour, cfg.Now, cfg.Log, jobs.Holder())
 	}

@@ -38,6 +38,9 @@ type DB struct {
 	Read    *sql.DB
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
+	// URL is the PostgreSQL connection string, empty on SQLite: for a connection of its own,
+	// such as one that listens for notifications.
+	URL string
 }
 
 // Options says which database to open.
@@ -122,7 +125,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("cannot connect to the PostgreSQL database: %w", err)
 	}
-	return &DB{Dialect: Postgres, Write: p, Read: p}, nil
+	return &DB{Dialect: Postgres, Write: p, Read: p, URL: url}, nil
 }
 
 // Close closes both pools.

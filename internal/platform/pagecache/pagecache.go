@@ -6,7 +6,8 @@
 // the database (table data_versions), bumped by triggers in the same transaction as any write
 // to those tables, whoever makes it (a page, the API, the demo loader, an import). Every request
 // reads the page's counters (one indexed read), so several servers on one PostgreSQL database
-// see each other's writes at once. A request carrying a cookie or credentials is never served
+// see each other's writes at once (on PostgreSQL a server listening for notifications keeps
+// them in memory instead: see Listen). A request carrying a cookie or credentials is never served
 // from the cache, and its page is never stored.
 package pagecache
 
@@ -54,8 +55,10 @@ type Cache struct {
 	kinds    map[string]bool
 	mux      *http.ServeMux
 	maxBytes int
+	recheck  time.Duration
 
 	readers map[string]*reader // by query: pages showing the same kinds share one
+	kept    kept               // the counters from notifications, on PostgreSQL (Listen)
 
 	mu      sync.RWMutex
 	entries map[string]*entry
@@ -71,6 +74,9 @@ type Options struct {
 	Kinds []Kind
 	// MaxBytes caps the memory the pages take (64 MiB when zero); beyond it, pages are dropped.
 	MaxBytes int
+	// Recheck is how often a listener reads every counter again (Listen; ten seconds when
+	// zero).
+	Recheck time.Duration
 }
 
 // New makes a cache reading the version counters from d.
@@ -84,8 +90,11 @@ func New(d *db.DB, o Options) *Cache {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = 64 << 20
 	}
-	c := &Cache{db: d, now: o.Now, log: o.Log, kinds: map[string]bool{}, mux: http.NewServeMux(), maxBytes: o.MaxBytes,
-		entries: map[string]*entry{}, readers: map[string]*reader{}}
+	if o.Recheck <= 0 {
+		o.Recheck = 10 * time.Second
+	}
+	c := &Cache{db: d, now: o.Now, log: o.Log, kinds: map[string]bool{}, mux: http.NewServeMux(), maxBytes: o.MaxBytes, recheck: o.Recheck,
+		entries: map[string]*entry{}, readers: map[string]*reader{}, kept: kept{versions: map[string]int64{}}}
 	for _, k := range o.Kinds {
 		c.kinds[k.Name] = true
 	}
@@ -141,9 +150,12 @@ type stamp struct {
 func (c *Cache) stamp(ctx context.Context, p *policy) (stamp, error) {
 	var s stamp
 	if p.version != nil {
-		var err error
-		if s.version, err = p.version.read(ctx); err != nil {
-			return s, err
+		var ok bool
+		if s.version, ok = c.kept.sum(p); !ok {
+			var err error
+			if s.version, err = p.version.read(ctx); err != nil {
+				return s, err
+			}
 		}
 	}
 	if p.Every > 0 {
@@ -245,6 +257,13 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Only visitors who are not signed in share pages: any cookie (a session, a flash
 		// message) or credentials, and the page is rendered for this request alone.
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			if c.kept.isLive() {
+				c.afterWrite(r.Context())
+			}
+			return
+		}
 		if r.Method != http.MethodGet || r.Header["Cookie"] != nil || r.Header["Authorization"] != nil {
 			next.ServeHTTP(w, r)
 			return
