@@ -327,7 +327,10 @@ func TestConcurrentRequestsSeeEveryEarlierWrite(t *testing.T) {
 		for range 8 {
 			go func() {
 				defer func() { done <- struct{}{} }()
-				for range 150 {
+				// 150 requests each, and on until the writer has made 20 writes (a loaded
+				// machine may run the readers well ahead of it), for at most ten seconds.
+				deadline := time.Now().Add(10 * time.Second)
+				for i := 0; i < 150 || (committed.Load() < 20 && time.Now().Before(deadline)); i++ {
 					before := committed.Load()
 					w := s.get(t, "/notes")
 					seen := int64(strings.Count(w.Body.String(), "n"))
