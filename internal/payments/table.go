@@ -129,18 +129,31 @@ func (f *Figures) row(label string) *TypeFigures {
 }
 
 // said counts one contribution of a type.
-func (f *Figures) said(label string, answered, actedOn bool) {
+func (f *Figures) said(label string, answered, actedOn bool) { f.saidN(label, 1, answered, actedOn) }
+
+// saidN counts n contributions of a type, all answered or not, acted on or not.
+func (f *Figures) saidN(label string, n int, answered, actedOn bool) {
 	r := f.row(label)
-	r.Contributions++
-	f.Contributions++
+	r.Contributions += n
+	f.Contributions += n
 	if answered {
-		r.Answered++
-		f.Answered++
+		r.Answered += n
+		f.Answered += n
 	}
 	if actedOn {
-		r.ActedOn++
-		f.ActedOn++
+		r.ActedOn += n
+		f.ActedOn += n
 	}
+}
+
+// seatLabel is how a panel's figures count someone at its meetings or drafting its
+// recommendations: a member of its organisation as lived experience, anyone else (the
+// facilitators) apart.
+func seatLabel(member bool) string {
+	if member {
+		return livedLabel
+	}
+	return facilitatorLabel
 }
 
 // add folds another set of figures into these.
