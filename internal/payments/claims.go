@@ -291,7 +291,7 @@ func meetingAttended(ctx context.Context, tx *sql.Tx, d db.Dialect, a panels.Att
 	at := attendance{source: FromMeeting, sourceID: a.MeetingID, personID: a.PersonID, panelID: a.PanelID,
 		payer: a.OrganisationID, title: a.Title, held: a.StartsAt, minutes: a.Minutes, by: a.By, at: a.At, dialect: d}
 	// Everyone's place counts at the table, paid or not.
-	if err := SeatTotals.Recount(ctx, tx, d, a.PanelID); err != nil {
+	if err := SeatTotals.Recount(ctx, tx, d, a.PersonID); err != nil {
 		return err
 	}
 	if !a.Attended {

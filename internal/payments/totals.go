@@ -59,13 +59,14 @@ var programmeTotalsSQL = `SELECT key_id, SUM(paid), SUM(days), SUM(answers), SUM
 
 // SeatTotals count the places each person took at each panel's recorded meetings. They are
 // kept by person, not split into members and facilitators, because that depends on the
-// person's role in the panel's organisation now, which the page reads as it did before.
+// person's role in the panel's organisation now, which the page reads as it did before; and
+// keyed by person, so that recording a meeting recounts the few rows of each person on it.
 var SeatTotals = totals.Totals{
-	Name: "places taken at each panel's recorded meetings, by person", Table: "payment_seat_totals", Key: "panel_id",
-	Group: []string{"person_id"}, Columns: []string{"seats"}, KeyOf: "m.panel_id",
+	Name: "places taken at each panel's recorded meetings, by person", Table: "payment_seat_totals", Key: "person_id",
+	Group: []string{"panel_id"}, Columns: []string{"seats"}, KeyOf: "a.person_id",
 	Count: func(db.Dialect) string {
-		return `SELECT m.panel_id, a.person_id, COUNT(*) FROM panel_meetings m JOIN panel_attendance a ON a.meeting_id = m.id
-WHERE m.recorded_at IS NOT NULL AND {{only}} GROUP BY m.panel_id, a.person_id`
+		return `SELECT a.person_id, m.panel_id, COUNT(*) FROM panel_attendance a JOIN panel_meetings m ON m.id = a.meeting_id
+WHERE m.recorded_at IS NOT NULL AND {{only}} GROUP BY a.person_id, m.panel_id`
 	},
 }
 
