@@ -562,7 +562,7 @@ func serve(ctx context.Context, c *config, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies (ROUNDTABLE_TRUSTED_PROXIES): %w", err)
 	}
-	cfg := app.Config{BaseURL: c.baseURL, Log: log, FiguresMaxAge: 5 * time.Minute,
+	cfg := app.Config{BaseURL: c.baseURL, Log: log,
 		OutboxPoll: c.outboxPoll, OutboxLease: c.outboxLease}
 	if err := c.texts(&cfg, log); err != nil {
 		return err

@@ -56,13 +56,17 @@ func Migrations() []db.Migration {
 // verify` and `rebuild`, and for the demo loader after a bulk load.
 func Totals() []totals.Totals {
 	return []totals.Totals{funding.FeedbackTotals, funding.ProgrammeSaidTotals, funding.ProgrammePeopleTotals, funding.ProgrammeScores,
-		payments.PaymentTotals, evaluation.LevelTotals}
+		payments.PaymentTotals, payments.PanelTotals, payments.ProgrammeTotals, payments.SeatTotals, evaluation.LevelTotals}
 }
 
 // VerifyTotals counts every running total from scratch and lists each that differs from what
-// is kept; none means they are all right.
+// is kept; none means they are all right. It checks each paid claim's days to payment first,
+// as payments' totals add them up.
 func VerifyTotals(ctx context.Context, d *db.DB) ([]string, error) {
-	var out []string
+	out, err := payments.VerifyDaysToPay(ctx, d)
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range Totals() {
 		diffs, err := t.Verify(ctx, d)
 		if err != nil {
@@ -75,9 +79,13 @@ func VerifyTotals(ctx context.Context, d *db.DB) ([]string, error) {
 	return out, nil
 }
 
-// RebuildTotals writes every running total afresh, in one transaction.
+// RebuildTotals writes every running total afresh, in one transaction, after each paid
+// claim's days to payment, which payments' totals add up.
 func RebuildTotals(ctx context.Context, d *db.DB) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
+		if err := payments.WriteDaysToPay(ctx, tx); err != nil {
+			return err
+		}
 		for _, t := range Totals() {
 			if err := t.Rebuild(ctx, tx, d.Dialect); err != nil {
 				return err
@@ -117,10 +125,6 @@ type Config struct {
 	// NotifyCallbackToken is the bearer token GOV.UK Notify sends with delivery receipts to
 	// /notify/receipts; empty refuses them all.
 	NotifyCallbackToken string
-	// FiguresMaxAge is how long the national "who was at the table" figures (payments) are
-	// kept before they are worked out again (in the background); zero works them out on every
-	// request. The co-production dashboard reads running totals and needs no kept copy.
-	FiguresMaxAge time.Duration
 	// StaffSignIn lists the OpenID Connect providers staff may sign in with (staffsignin).
 	StaffSignIn []staffsignin.Provider
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For, Forwarded and
@@ -179,7 +183,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		NotifyCallbackToken: cfg.NotifyCallbackToken})
 	ins := insight.New(d, insight.Options(capOpt))
 	std := standards.New(d, standards.Options(capOpt))
-	pay := payments.New(d, payments.Options{Now: cfg.Now, Log: cfg.Log, FiguresMaxAge: cfg.FiguresMaxAge})
+	pay := payments.New(d, payments.Options{Now: cfg.Now, Log: cfg.Log})
 	eva := evaluation.New(d, evaluation.Options(capOpt))
 	apiH := api.New(d, api.Options{Now: cfg.Now, Log: cfg.Log, SecureCookies: secure})
 	priv := privacy.New(d, privacy.Options{Now: cfg.Now, Log: cfg.Log, Sources: PersonalData(), SecureCookies: secure})
@@ -265,7 +269,6 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	background := func(ctx context.Context) {
 		go outbox.Run(ctx)
 		go listen(ctx)
-		go pay.KeepFiguresFresh(ctx)
 		privacy.RetentionEvery(ctx, d, PersonalData(), time.Hour, cfg.Now, cfg.Log, jobs.Holder())
 	}
 	return &App{Handler: h, Router: rt, Accounts: acc, Background: background, Drain: func() { draining.Store(true) }}, nil

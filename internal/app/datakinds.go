@@ -33,10 +33,11 @@ var dataVersions = [][]pagecache.Kind{{
 	{Name: "funding", Tables: []string{"funding_feedback_totals", "funding_programme_said_totals", "funding_programme_people_totals"}},
 	{Name: "payments", Tables: []string{"payment_totals"}},
 }, {
-	// pagecache/3: the running totals of bids' scores (funding/10) and teams' ratings by level
-	// (evaluation/2).
+	// pagecache/3: the running totals of bids' scores (funding/10), teams' ratings by level
+	// (evaluation/2), and "who was at the table" by panel and programme (payments/3).
 	{Name: "funding", Tables: []string{"funding_programme_scores"}},
 	{Name: "evaluation", Tables: []string{"evaluation_level_totals"}},
+	{Name: "payments", Tables: []string{"payment_panel_totals", "payment_programme_totals", "payment_seat_totals"}},
 }}
 
 // DataKinds are the kinds of data with every table each covers, over all the migrations.

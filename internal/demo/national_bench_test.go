@@ -63,18 +63,14 @@ func benchPages(b *testing.B, opt db.Options) {
 	if _, err := d.Migrate(ctx, app.Migrations()); err != nil {
 		b.Fatal(err)
 	}
-	// As `roundtable serve` runs it, keeping the national "who was at the table" for five
-	// minutes; and without, to measure building it. The co-production dashboard and outcomes
-	// keep no copy, so both measure building them. Pages are rendered for each request (no page cache:
-	// make bench measures the cached pages over HTTP, BenchmarkCachedPages in internal/app).
-	a, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler), FiguresMaxAge: 5 * time.Minute, NoPageCache: true})
+	// Pages are rendered for each request (no page cache: make bench measures the cached pages
+	// over HTTP, BenchmarkCachedPages in internal/app). No figures are kept between requests:
+	// the national ones read running totals, so "building the figures" is every request.
+	a, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler), NoPageCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	uncached, err := app.New(d, app.Config{Log: slog.New(slog.DiscardHandler), NoPageCache: true})
-	if err != nil {
-		b.Fatal(err)
-	}
+	uncached := a
 	var funder, member, bid int64
 	for q, dest := range map[string]*int64{
 		"SELECT id FROM people WHERE login = 'funder@roundtable.example'": &funder,

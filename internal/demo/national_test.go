@@ -13,6 +13,7 @@ import (
 
 	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
+	"roundtable/internal/app/apptest"
 	"roundtable/internal/demo"
 	"roundtable/internal/platform/audit"
 	"roundtable/internal/platform/db"
@@ -152,6 +153,8 @@ func TestNationalAtSmallScale(t *testing.T) {
 		if err != nil || len(problems) > 0 || n == 0 {
 			t.Errorf("audit: %d records, %v, %v", n, problems, err)
 		}
+		// The bulk load's running totals, as `roundtable figures verify` checks them.
+		apptest.TotalsRight(t, d)
 	})
 }
 

@@ -668,6 +668,11 @@ func Submit(ctx context.Context, d *db.DB, by *auth.Identity, bidID, councilID i
 		if err := recountProgramme(ctx, tx, d.Dialect, b.ProgrammeID); err != nil {
 			return err
 		}
+		for _, t := range submittedTotals {
+			if err := t.Recount(ctx, tx, d.Dialect, b.ProgrammeID); err != nil {
+				return err
+			}
+		}
 		if err := tellTookPart(ctx, tx, b, now); err != nil {
 			return err
 		}

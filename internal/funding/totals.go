@@ -53,6 +53,15 @@ WHERE b.submitted_at IS NOT NULL AND {{only}}`
 	},
 }
 
+// submittedTotals are other capabilities' running totals keyed by programme over its submitted
+// bids' activities (payments' claims paid and quick answers), which funding cannot name:
+// submitting a bid recounts them with its own.
+var submittedTotals []totals.Totals
+
+// RecountOnSubmit has Submit recount t for the bid's programme too, inside its transaction.
+// Call it from the package that owns t, at init.
+func RecountOnSubmit(t totals.Totals) { submittedTotals = append(submittedTotals, t) }
+
 // recountProgramme writes a programme's totals afresh inside tx.
 func recountProgramme(ctx context.Context, tx *sql.Tx, d db.Dialect, programmeID int64) error {
 	for _, t := range []totals.Totals{ProgrammeSaidTotals, ProgrammePeopleTotals, ProgrammeScores} {

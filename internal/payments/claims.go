@@ -290,6 +290,10 @@ func MeetingAttended(d db.Dialect) func(context.Context, *sql.Tx, panels.Attenda
 func meetingAttended(ctx context.Context, tx *sql.Tx, d db.Dialect, a panels.AttendanceChange) error {
 	at := attendance{source: FromMeeting, sourceID: a.MeetingID, personID: a.PersonID, panelID: a.PanelID,
 		payer: a.OrganisationID, title: a.Title, held: a.StartsAt, minutes: a.Minutes, by: a.By, at: a.At, dialect: d}
+	// Everyone's place counts at the table, paid or not.
+	if err := SeatTotals.Recount(ctx, tx, d, a.PersonID); err != nil {
+		return err
+	}
 	if !a.Attended {
 		return withdraw(ctx, tx, at)
 	}
@@ -627,8 +631,9 @@ func MarkPaid(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, p
 			return errs.New(errs.Conflict, "This claim is %s. Only an approved claim can be paid.", strings.ToLower(c.StatusLabel()))
 		}
 		actorID, actorName := audit.By(by)
-		res, err := tx.ExecContext(ctx, `UPDATE payment_claims SET status = $1, paid_on = $2, paid_reference = $3, paid_by = $4
-			WHERE id = $5 AND status = $6`, Paid, utc(p.On), p.Reference, nullID(actorID), c.ID, Approved)
+		// Days to payment as "who was at the table" counts them, kept for its running totals.
+		res, err := tx.ExecContext(ctx, `UPDATE payment_claims SET status = $1, paid_on = $2, paid_reference = $3, paid_by = $4,
+			days_to_pay = $5 WHERE id = $6 AND status = $7`, Paid, utc(p.On), p.Reference, nullID(actorID), daysBetween(c.HeldAt, utc(p.On)), c.ID, Approved)
 		if err != nil {
 			return err
 		}
@@ -636,6 +641,9 @@ func MarkPaid(ctx context.Context, d *db.DB, by *auth.Identity, claimID int64, p
 			return errs.New(errs.Conflict, "This claim has already been paid. It cannot be paid twice.")
 		}
 		if err := PaymentTotals.Recount(ctx, tx, d.Dialect, c.OrganisationID); err != nil {
+			return err
+		}
+		if err := recountOccasion(ctx, tx, d.Dialect, c.Source, c.SourceID); err != nil {
 			return err
 		}
 		if err := tellClaimant(ctx, tx, c, "Your payment has been paid: "+c.Title,

@@ -96,15 +96,20 @@ func loadDemo(ctx context.Context, d *db.DB, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	for _, m := range meetings {
-		for _, a := range [][2]string{{"yes", "yes"}, {"yes", "yes"}, {"partly", "maybe"}} {
-			if _, err := d.Write.ExecContext(ctx, "INSERT INTO payment_feedback (source, source_id, listened, again) VALUES ($1, $2, $3, $4)",
-				FromMeeting, m, a[0], a[1]); err != nil {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		for _, m := range meetings {
+			for _, a := range [][2]string{{"yes", "yes"}, {"yes", "yes"}, {"partly", "maybe"}} {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO payment_feedback (source, source_id, listened, again) VALUES ($1, $2, $3, $4)",
+					FromMeeting, m, a[0], a[1]); err != nil {
+					return err
+				}
+			}
+			if err := recountOccasion(ctx, tx, d.Dialect, FromMeeting, m); err != nil {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // owedForDemoAttendance makes the claims for attendance recorded before payments heard of it.

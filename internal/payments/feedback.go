@@ -95,8 +95,11 @@ func Answer(ctx context.Context, d *db.DB, by *auth.Identity, o Occasion, listen
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "INSERT INTO payment_feedback (source, source_id, listened, again) VALUES ($1, $2, $3, $4)", o.Source, o.ID, listened, again)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO payment_feedback (source, source_id, listened, again) VALUES ($1, $2, $3, $4)",
+			o.Source, o.ID, listened, again); err != nil {
+			return err
+		}
+		return recountOccasion(ctx, tx, d.Dialect, o.Source, o.ID)
 	})
 }
 

@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -595,8 +594,6 @@ type TableView struct {
 	// National pages list a row for each panel and each funding programme (its submitted bids).
 	National     bool
 	Panels, Bids []NationalRow
-	// BuiltAt is when the national figures were worked out.
-	BuiltAt time.Time
 }
 
 // Counted names the meetings or activities the table counts.
@@ -672,37 +669,20 @@ type NationalRow struct {
 	Figures    Figures
 }
 
-// nationalFigures are the national view's rows, kept by a server (see Options.FiguresMaxAge).
-type nationalFigures struct {
-	Panels, Programmes []NationalRow
-}
-
-func (h *Handlers) buildNational(ctx context.Context) (nationalFigures, error) {
-	var out nationalFigures
-	ps, err := panels.ListPanels(ctx, h.db)
-	if err != nil {
-		return out, err
-	}
-	for _, p := range ps {
-		t, err := PanelTable(ctx, h.db, p)
-		if err != nil {
-			return out, err
-		}
-		out.Panels = append(out.Panels, NationalRow{Name: p.Name, Link: "/panels/" + p.Slug + "/table", Figures: t.Figures})
-	}
-	out.Programmes, err = ProgrammeFigures(ctx, h.db)
-	return out, err
-}
-
 func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	f, at, err := h.figures.Get(r.Context())
+	ctx := r.Context()
+	// Read from running totals on every request: a few rows per panel and programme.
+	ps, err := PanelFigures(ctx, h.db)
 	if err != nil {
 		return err
 	}
-	v := &TableView{Page: web.Page{Title: "Who was at the table, across England", Wide: true}, National: true,
-		Panels: f.Panels, Bids: f.Programmes, BuiltAt: at}
+	bs, err := ProgrammeFigures(ctx, h.db)
+	if err != nil {
+		return err
+	}
+	v := &TableView{Page: web.Page{Title: "Who was at the table, across England", Wide: true}, National: true, Panels: ps, Bids: bs}
 	v.Table.Name = "England"
-	for _, rows := range [][]NationalRow{f.Panels, f.Programmes} {
+	for _, rows := range [][]NationalRow{ps, bs} {
 		for _, row := range rows {
 			v.Table.add(row.Figures)
 		}

@@ -3,17 +3,17 @@ package payments
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"roundtable/internal/directory"
 	"roundtable/internal/funding"
+	"roundtable/internal/panels"
 	"roundtable/internal/platform/db"
 )
 
 // ProgrammeFigures are "who was at the table" for every funding programme, over the
-// activities of its submitted bids, in four grouped queries whatever the number of bids: the
-// national view cannot afford a table per bid (20,000 bids at national scale). Who took part
-// and what they said come from funding's running totals (a few rows per programme).
+// activities of its submitted bids, as each bid's own table counts them, from running totals
+// (a few rows per programme, whatever the number of bids): who took part and what they said
+// from funding's, claims paid and quick answers from payments' ProgrammeTotals.
 func ProgrammeFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 	rows := map[int64]*NationalRow{}
 	var order []int64
@@ -25,10 +25,6 @@ func ProgrammeFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 		rows[id], order = r, append(order, id)
 		return r
 	}
-	// The activities behind each programme's submitted bids; an activity that several bids
-	// use counts for each, as it does on each bid's own page.
-	const linked = `FROM funding_bids b JOIN funding_programmes pr ON pr.id = b.programme_id
-		JOIN funding_bid_activities ba ON ba.bid_id = b.id`
 	type people struct {
 		id          int64
 		name, stype string
@@ -68,50 +64,129 @@ func ProgrammeFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 		f.Answered += s.answered
 		f.ActedOn += s.actedOn
 	}
-	// Days to payment are calendar days in London, worked out here rather than in two SQL
-	// dialects.
+	// Paid claims with their days to payment, and quick answers: payments' own running totals.
 	type paid struct {
-		id       int64
-		held, on time.Time
+		id                                   int64
+		paid, days, answers, listened, again int
 	}
 	pays, err := db.Collect(ctx, d.Read, func(s db.Scanner) (paid, error) {
 		var x paid
-		return x, s.Scan(&x.id, &x.held, &x.on)
-	}, `SELECT b.programme_id, pc.held_at, pc.paid_on `+linked+`
-		JOIN payment_claims pc ON pc.source = 'activity' AND pc.source_id = ba.activity_id AND pc.status = 'paid'
-		WHERE b.submitted_at IS NOT NULL`)
+		return x, s.Scan(&x.id, &x.paid, &x.days, &x.answers, &x.listened, &x.again)
+	}, `SELECT programme_id, paid, days_to_pay, answers, listened, again FROM payment_programme_totals`)
 	if err != nil {
 		return nil, fmt.Errorf("payments by programme: %w", err)
 	}
 	for _, p := range pays {
 		if r, ok := rows[p.id]; ok {
-			r.Figures.PaidClaims++
-			r.Figures.DaysToPay += daysBetween(p.held, p.on)
-		}
-	}
-	type heard struct {
-		id                       int64
-		answers, listened, again int
-	}
-	hs, err := db.Collect(ctx, d.Read, func(s db.Scanner) (heard, error) {
-		var x heard
-		return x, s.Scan(&x.id, &x.answers, &x.listened, &x.again)
-	}, `SELECT b.programme_id, COUNT(*), SUM(CASE WHEN pf.listened = 'yes' THEN 1 ELSE 0 END), SUM(CASE WHEN pf.again = 'yes' THEN 1 ELSE 0 END)
-		`+linked+` JOIN payment_feedback pf ON pf.source = 'activity' AND pf.source_id = ba.activity_id
-		WHERE b.submitted_at IS NOT NULL GROUP BY b.programme_id`)
-	if err != nil {
-		return nil, fmt.Errorf("feedback by programme: %w", err)
-	}
-	for _, h := range hs {
-		if r, ok := rows[h.id]; ok {
-			r.Figures.Answers += h.answers
-			r.Figures.Listened += h.listened
-			r.Figures.Again += h.again
+			r.Figures.PaidClaims += p.paid
+			r.Figures.DaysToPay += p.days
+			r.Figures.Answers += p.answers
+			r.Figures.Listened += p.listened
+			r.Figures.Again += p.again
 		}
 	}
 	out := make([]NationalRow, 0, len(order))
 	for _, id := range order {
 		out = append(out, *rows[id])
+	}
+	return out, nil
+}
+
+// PanelFigures are "who was at the table" for every panel over its recorded meetings, as
+// PanelTable counts them, in four grouped queries whatever the number of meetings: places
+// taken and claims paid from running totals, what was said from the panels' recommendations
+// and the concerns raised on them (a few thousand rows at national scale).
+func PanelFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
+	ps, err := panels.ListPanels(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]NationalRow, len(ps))
+	of := make(map[int64]*Figures, len(ps))
+	for i, p := range ps {
+		out[i] = NationalRow{Name: p.Name, Link: "/panels/" + p.Slug + "/table"}
+		of[p.ID] = &out[i].Figures
+	}
+	// Whether a person counts as a member is their role in the panel's organisation now.
+	type seats struct {
+		panel  int64
+		member bool
+		n      int64
+	}
+	ss, err := db.Collect(ctx, d.Read, func(s db.Scanner) (seats, error) {
+		var x seats
+		return x, s.Scan(&x.panel, &x.member, &x.n)
+	}, `SELECT panel_id, member, SUM(seats) FROM (SELECT t.panel_id, t.seats, EXISTS (SELECT 1 FROM memberships ms
+			WHERE ms.person_id = t.person_id AND ms.organisation_id = p.organisation_id AND ms.role = 'member') AS member
+		FROM payment_seat_totals t JOIN panels p ON p.id = t.panel_id) x GROUP BY panel_id, member`)
+	if err != nil {
+		return nil, fmt.Errorf("places by panel: %w", err)
+	}
+	for _, s := range ss {
+		if f := of[s.panel]; f != nil {
+			f.row(seatLabel(s.member)).People += s.n
+		}
+	}
+	type rec struct {
+		panel          int64
+		status, answer string
+		member         bool
+		n              int
+	}
+	recs, err := db.Collect(ctx, d.Read, func(s db.Scanner) (rec, error) {
+		var x rec
+		return x, s.Scan(&x.panel, &x.status, &x.answer, &x.member, &x.n)
+	}, `SELECT panel_id, status, answer, member, COUNT(*) FROM (SELECT r.panel_id, r.status, r.answer, EXISTS (SELECT 1 FROM memberships ms
+			WHERE ms.person_id = r.drafted_by AND ms.organisation_id = p.organisation_id AND ms.role = 'member') AS member
+		FROM recommendations r JOIN panels p ON p.id = r.panel_id) x GROUP BY panel_id, status, answer, member`)
+	if err != nil {
+		return nil, fmt.Errorf("recommendations by panel: %w", err)
+	}
+	for _, r := range recs {
+		if f := of[r.panel]; f != nil {
+			answered, acted, _ := recommendationOutcome(r.status, r.answer)
+			f.saidN(seatLabel(r.member), r.n, answered, acted)
+		}
+	}
+	type raised struct {
+		panel    int64
+		status   string
+		resolved bool
+		n        int
+	}
+	rs, err := db.Collect(ctx, d.Read, func(s db.Scanner) (raised, error) {
+		var x raised
+		return x, s.Scan(&x.panel, &x.status, &x.resolved, &x.n)
+	}, `SELECT r.panel_id, r.status, cr.resolved_at IS NOT NULL, COUNT(*) FROM consent_responses cr JOIN consent_rounds ro ON ro.id = cr.round_id
+		JOIN recommendations r ON ro.subject = 'recommendation:' || r.id
+		WHERE cr.kind IN ('concern', 'object') AND cr.reason <> '' GROUP BY r.panel_id, r.status, cr.resolved_at IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("concerns by panel: %w", err)
+	}
+	for _, r := range rs {
+		if f := of[r.panel]; f != nil {
+			f.saidN(livedLabel, r.n, r.resolved || r.status != panels.StatusConsent, r.resolved)
+		}
+	}
+	type paid struct {
+		panel                                int64
+		paid, days, answers, listened, again int
+	}
+	pays, err := db.Collect(ctx, d.Read, func(s db.Scanner) (paid, error) {
+		var x paid
+		return x, s.Scan(&x.panel, &x.paid, &x.days, &x.answers, &x.listened, &x.again)
+	}, `SELECT panel_id, paid, days_to_pay, answers, listened, again FROM payment_panel_totals`)
+	if err != nil {
+		return nil, fmt.Errorf("payments by panel: %w", err)
+	}
+	for _, p := range pays {
+		if f := of[p.panel]; f != nil {
+			f.PaidClaims += p.paid
+			f.DaysToPay += p.days
+			f.Answers += p.answers
+			f.Listened += p.listened
+			f.Again += p.again
+		}
 	}
 	return out, nil
 }

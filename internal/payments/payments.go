@@ -20,7 +20,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
-	"roundtable/internal/platform/kept"
+	"roundtable/internal/platform/totals"
 	"roundtable/internal/platform/web"
 )
 
@@ -148,22 +148,68 @@ CREATE TABLE payment_totals (
 	days_to_pay DOUBLE PRECISION NOT NULL
 );
 `, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return PaymentTotals.Rebuild(ctx, tx, d) },
+}, {
+	Component: "payments", Version: 3, Name: "days to payment on each paid claim, and running totals of who was at the table by panel and programme",
+	NotSafeUnderOldCode: "old servers would pay claims without their days to payment, and record meetings, pay claims, take quick answers " +
+		"and submit bids without updating the panel and programme totals; stop them all, or run roundtable figures rebuild once they have stopped",
+	SQL: `
+-- London calendar days from the meeting or activity to the payment, written when a claim is
+-- paid (NULL until then), so that totals add them up in SQL the same way on both databases.
+ALTER TABLE payment_claims ADD COLUMN days_to_pay INTEGER;
+
+-- "Who was at the table" for the national view, written in the same transaction as each change
+-- (PanelTotals, ProgrammeTotals, SeatTotals): per panel over its recorded meetings, and per
+-- programme over its submitted bids' activities, the claims paid with their days to payment
+-- added up, and the quick answers (how many, how many felt listened to, would come again).
+CREATE TABLE payment_panel_totals (
+	panel_id BIGINT PRIMARY KEY REFERENCES panels(id),
+	paid BIGINT NOT NULL,
+	days_to_pay BIGINT NOT NULL,
+	answers BIGINT NOT NULL,
+	listened BIGINT NOT NULL,
+	again BIGINT NOT NULL
+);
+CREATE TABLE payment_programme_totals (
+	programme_id BIGINT PRIMARY KEY REFERENCES funding_programmes(id),
+	paid BIGINT NOT NULL,
+	days_to_pay BIGINT NOT NULL,
+	answers BIGINT NOT NULL,
+	listened BIGINT NOT NULL,
+	again BIGINT NOT NULL
+);
+-- Places each person took at each panel's recorded meetings, recounted by person; the index
+-- on attendance finds a person's meetings for that (and for the quick questions' list). IF NOT
+-- EXISTS: panels may make the same index for a member's own pages.
+CREATE TABLE payment_seat_totals (
+	person_id BIGINT NOT NULL REFERENCES people(id),
+	panel_id BIGINT NOT NULL REFERENCES panels(id),
+	seats BIGINT NOT NULL,
+	PRIMARY KEY (person_id, panel_id)
+);
+CREATE INDEX IF NOT EXISTS panel_attendance_person ON panel_attendance(person_id, meeting_id);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+		if err := WriteDaysToPay(ctx, tx); err != nil {
+			return err
+		}
+		for _, t := range []totals.Totals{PanelTotals, ProgrammeTotals, SeatTotals} {
+			if err := t.Rebuild(ctx, tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }}
 
 // Options configure the handlers.
 type Options struct {
 	Now func() time.Time
 	Log *slog.Logger
-	// FiguresMaxAge is how long the national "who was at the table" figures, read from every
-	// contribution and claim, are kept; zero works them out for every request.
-	FiguresMaxAge time.Duration
 }
 
 // Handlers serve the payments pages.
 type Handlers struct {
-	db      *db.DB
-	opt     Options
-	figures *kept.Value[nationalFigures]
+	db  *db.DB
+	opt Options
 }
 
 // New makes the handlers.
@@ -174,14 +220,7 @@ func New(d *db.DB, opt Options) *Handlers {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	h := &Handlers{db: d, opt: opt}
-	h.figures = &kept.Value[nationalFigures]{MaxAge: opt.FiguresMaxAge, Now: opt.Now, Build: h.buildNational}
-	return h
-}
-
-// KeepFiguresFresh rebuilds the kept national figures in the background until ctx ends.
-func (h *Handlers) KeepFiguresFresh(ctx context.Context) {
-	h.figures.KeepFresh(ctx, func(err error) { h.opt.Log.Error("build the national payment figures", "err", err) })
+	return &Handlers{db: d, opt: opt}
 }
 
 // Register adds the payments routes.

@@ -35,12 +35,14 @@ func (PersonalData) Claims() []personaldata.Column {
 		{Table: "payment_rates", Column: "updated_by"}, {Table: "payment_preferences", Column: "person_id"},
 		{Table: "payment_claims", Column: "person_id"}, {Table: "payment_claims", Column: "approved_by"},
 		{Table: "payment_claims", Column: "paid_by"}, {Table: "payment_feedback_given", Column: "person_id"},
+		{Table: "payment_seat_totals", Column: "person_id"},
 	}
 }
 
 // Export returns the person's payment choices, their claims (with the payee reference the
 // finance export uses for them), the receipts they sent (described; the images are on each
-// claim's page), and which quick questions they answered. Their answers are not linked to
+// claim's page), which quick questions they answered, and how many of each panel's meetings
+// "who was at the table" counts them at. Their answers are not linked to
 // them, by design, so they cannot be exported. Claims they approved or marked paid are
 // another person's, listed by claim number and time.
 func (PersonalData) Export(ctx context.Context, d *db.DB, personID int64) ([]personaldata.Table, error) {
@@ -57,6 +59,10 @@ func (PersonalData) Export(ctx context.Context, d *db.DB, personID int64) ([]per
 			LEFT JOIN panel_meetings m ON g.source = 'meeting' AND m.id = g.source_id
 			LEFT JOIN funding_activities a ON g.source = 'activity' AND a.id = g.source_id
 			WHERE g.person_id = $1 ORDER BY held_at`},
+		// The count "who was at the table" keeps of the person's places at each panel's meetings;
+		// an erasure leaves it, as it leaves their attendance.
+		{"payment_seat_totals", `SELECT p.name AS panel, t.seats AS meetings_attended FROM payment_seat_totals t
+			JOIN panels p ON p.id = t.panel_id WHERE t.person_id = $1 ORDER BY p.name`},
 		{"payments_records_you_made", `SELECT 'rates set' AS kind, o.name AS what, r.updated_at AS at
 				FROM payment_rates r JOIN organisations o ON o.id = r.organisation_id WHERE r.updated_by = $1
 			UNION ALL SELECT 'claim approved', 'claim ' || c.id, c.approved_at FROM payment_claims c WHERE c.approved_by = $1

@@ -129,18 +129,31 @@ func (f *Figures) row(label string) *TypeFigures {
 }
 
 // said counts one contribution of a type.
-func (f *Figures) said(label string, answered, actedOn bool) {
+func (f *Figures) said(label string, answered, actedOn bool) { f.saidN(label, 1, answered, actedOn) }
+
+// saidN counts n contributions of a type, all answered or not, acted on or not.
+func (f *Figures) saidN(label string, n int, answered, actedOn bool) {
 	r := f.row(label)
-	r.Contributions++
-	f.Contributions++
+	r.Contributions += n
+	f.Contributions += n
 	if answered {
-		r.Answered++
-		f.Answered++
+		r.Answered += n
+		f.Answered += n
 	}
 	if actedOn {
-		r.ActedOn++
-		f.ActedOn++
+		r.ActedOn += n
+		f.ActedOn += n
 	}
+}
+
+// seatLabel is how a panel's figures count someone at its meetings or drafting its
+// recommendations: a member of its organisation as lived experience, anyone else (the
+// facilitators) apart.
+func seatLabel(member bool) string {
+	if member {
+		return livedLabel
+	}
+	return facilitatorLabel
 }
 
 // add folds another set of figures into these.
@@ -221,34 +234,61 @@ func PanelTable(ctx context.Context, d *db.DB, p panels.Panel) (Table, error) {
 	if err != nil {
 		return t, fmt.Errorf("read meetings: %w", err)
 	}
-	type seat struct {
+	// Each meeting's places, claims paid and quick answers, grouped in the database: a
+	// national panel has hundreds of meetings and thousands of places.
+	of := make(map[int64]*OccasionFigures, len(meetings))
+	occasions := make([]OccasionFigures, len(meetings))
+	for i, m := range meetings {
+		occasions[i] = OccasionFigures{Title: m.Title, HeldAt: m.HeldAt}
+		of[m.ID] = &occasions[i]
+	}
+	type seats struct {
 		meeting int64
 		member  bool
+		n       int64
 	}
-	seats, err := db.Collect(ctx, d.Read, func(s db.Scanner) (seat, error) {
-		var x seat
-		err := s.Scan(&x.meeting, &x.member)
-		return x, err
-	}, `SELECT a.meeting_id, EXISTS (SELECT 1 FROM memberships ms WHERE ms.person_id = a.person_id AND ms.organisation_id = $2 AND ms.role = 'member')
-		FROM panel_attendance a JOIN panel_meetings m ON m.id = a.meeting_id WHERE m.panel_id = $1`, p.ID, p.OrganisationID)
+	ss, err := db.Collect(ctx, d.Read, func(s db.Scanner) (seats, error) {
+		var x seats
+		return x, s.Scan(&x.meeting, &x.member, &x.n)
+	}, `SELECT meeting_id, member, COUNT(*) FROM (SELECT a.meeting_id, EXISTS (SELECT 1 FROM memberships ms
+			WHERE ms.person_id = a.person_id AND ms.organisation_id = $2 AND ms.role = 'member') AS member
+		FROM panel_attendance a JOIN panel_meetings m ON m.id = a.meeting_id WHERE m.panel_id = $1) x GROUP BY meeting_id, member`,
+		p.ID, p.OrganisationID)
 	if err != nil {
 		return t, fmt.Errorf("read attendance: %w", err)
 	}
-	for _, m := range meetings {
-		o := OccasionFigures{Title: m.Title, HeldAt: m.HeldAt}
-		for _, s := range seats {
-			if s.meeting != m.ID {
-				continue
-			}
-			label := facilitatorLabel
-			if s.member {
-				label = livedLabel
-			}
-			o.row(label).People++
+	for _, s := range ss {
+		if o := of[s.meeting]; o != nil {
+			o.row(seatLabel(s.member)).People += s.n
 		}
-		if err := paymentsAndAnswers(ctx, d, FromMeeting, m.ID, &o.Figures); err != nil {
-			return t, err
+	}
+	type paid struct {
+		meeting                              int64
+		paid, days, answers, listened, again int
+	}
+	pays, err := db.Collect(ctx, d.Read, func(s db.Scanner) (paid, error) {
+		var x paid
+		return x, s.Scan(&x.meeting, &x.paid, &x.days, &x.answers, &x.listened, &x.again)
+	}, `SELECT pc.source_id, COUNT(*), COALESCE(SUM(pc.days_to_pay), 0), 0, 0, 0 FROM panel_meetings m
+			JOIN payment_claims pc ON pc.source = 'meeting' AND pc.source_id = m.id AND pc.status = 'paid'
+		WHERE m.panel_id = $1 GROUP BY pc.source_id
+		UNION ALL
+		SELECT pf.source_id, 0, 0, COUNT(*), SUM(CASE WHEN pf.listened = 'yes' THEN 1 ELSE 0 END), SUM(CASE WHEN pf.again = 'yes' THEN 1 ELSE 0 END)
+		FROM panel_meetings m JOIN payment_feedback pf ON pf.source = 'meeting' AND pf.source_id = m.id
+		WHERE m.panel_id = $1 GROUP BY pf.source_id`, p.ID)
+	if err != nil {
+		return t, fmt.Errorf("read payments: %w", err)
+	}
+	for _, x := range pays {
+		if o := of[x.meeting]; o != nil {
+			o.PaidClaims += x.paid
+			o.DaysToPay += x.days
+			o.Answers += x.answers
+			o.Listened += x.listened
+			o.Again += x.again
 		}
+	}
+	for _, o := range occasions {
 		t.Occasions = append(t.Occasions, o)
 		t.add(o.Figures)
 	}
