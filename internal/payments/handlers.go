@@ -594,7 +594,22 @@ type TableView struct {
 	// National pages list a row for each panel and each funding programme (its submitted bids).
 	National     bool
 	Panels, Bids []NationalRow
+	// Pager pages a panel's meetings (a national panel has hundreds); nil for a bid's
+	// activities, which are few.
+	Pager *web.Pager
 }
+
+// Shown says which of a panel's meetings the page lists.
+func (v *TableView) Shown() string {
+	if v.Pager == nil || len(v.Table.Occasions) == 0 {
+		return ""
+	}
+	from := v.Pager.Offset() + 1
+	return fmt.Sprintf("Newest first: meetings %d to %d of %d.", from, from+len(v.Table.Occasions)-1, v.Table.OccasionCount)
+}
+
+// meetingsPerPage is how many meetings a panel's table lists on a page.
+const meetingsPerPage = 20
 
 // Counted names the meetings or activities the table counts.
 func (v *TableView) Counted() string {
@@ -622,12 +637,17 @@ func (h *Handlers) panelTable(w http.ResponseWriter, r *http.Request, rd *web.Re
 	if !p.Insider(me) && !me.HasAny(auth.Funder, auth.Admin) {
 		return errs.New(errs.NotFound, "")
 	}
-	t, err := PanelTable(ctx, h.db, p)
+	pg := web.PageFrom(r, meetingsPerPage, "Pages of meetings")
+	t, err := PanelPage(ctx, h.db, p, &pg)
 	if err != nil {
 		return err
 	}
+	pg.Of(r, t.OccasionCount)
+	if pg.Number > pg.Pages {
+		return errs.New(errs.NotFound, "")
+	}
 	return rd.Render(w, r, http.StatusOK, "payments/table", &TableView{Page: web.Page{Title: "Who was at the table: " + p.Name,
-		Back: "/panels/" + p.Slug, Wide: true}, Table: t, Kind: "panel", Link: "/panels/" + p.Slug})
+		Back: "/panels/" + p.Slug, Wide: true}, Table: t, Kind: "panel", Link: "/panels/" + p.Slug, Pager: &pg})
 }
 
 func (h *Handlers) bidTable(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {

@@ -101,6 +101,28 @@ func PanelFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	return panelFigures(ctx, d, ps)
+}
+
+// panelFigures are PanelFigures for the panels ps: every panel, or one (its own page).
+func panelFigures(ctx context.Context, d *db.DB, ps []panels.Panel) ([]NationalRow, error) {
+	// One panel's rows only, by the panel_id each table of totals leads its key with.
+	var args []any
+	if len(ps) == 1 {
+		args = []any{ps[0].ID}
+	}
+	where := func(col string) string {
+		if args == nil {
+			return ""
+		}
+		return " WHERE " + col + " = $1"
+	}
+	and := func(col string) string {
+		if args == nil {
+			return ""
+		}
+		return " AND " + col + " = $1"
+	}
 	out := make([]NationalRow, len(ps))
 	of := make(map[int64]*Figures, len(ps))
 	for i, p := range ps {
@@ -118,7 +140,7 @@ func PanelFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 		return x, s.Scan(&x.panel, &x.member, &x.n)
 	}, `SELECT panel_id, member, SUM(seats) FROM (SELECT t.panel_id, t.seats, EXISTS (SELECT 1 FROM memberships ms
 			WHERE ms.person_id = t.person_id AND ms.organisation_id = p.organisation_id AND ms.role = 'member') AS member
-		FROM payment_seat_totals t JOIN panels p ON p.id = t.panel_id) x GROUP BY panel_id, member`)
+		FROM payment_seat_totals t JOIN panels p ON p.id = t.panel_id`+where("t.panel_id")+`) x GROUP BY panel_id, member`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("places by panel: %w", err)
 	}
@@ -138,7 +160,7 @@ func PanelFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 		return x, s.Scan(&x.panel, &x.status, &x.answer, &x.member, &x.n)
 	}, `SELECT panel_id, status, answer, member, COUNT(*) FROM (SELECT r.panel_id, r.status, r.answer, EXISTS (SELECT 1 FROM memberships ms
 			WHERE ms.person_id = r.drafted_by AND ms.organisation_id = p.organisation_id AND ms.role = 'member') AS member
-		FROM recommendations r JOIN panels p ON p.id = r.panel_id) x GROUP BY panel_id, status, answer, member`)
+		FROM recommendations r JOIN panels p ON p.id = r.panel_id`+where("r.panel_id")+`) x GROUP BY panel_id, status, answer, member`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("recommendations by panel: %w", err)
 	}
@@ -159,7 +181,7 @@ func PanelFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 		return x, s.Scan(&x.panel, &x.status, &x.resolved, &x.n)
 	}, `SELECT r.panel_id, r.status, cr.resolved_at IS NOT NULL, COUNT(*) FROM consent_responses cr JOIN consent_rounds ro ON ro.id = cr.round_id
 		JOIN recommendations r ON ro.subject = 'recommendation:' || r.id
-		WHERE cr.kind IN ('concern', 'object') AND cr.reason <> '' GROUP BY r.panel_id, r.status, cr.resolved_at IS NOT NULL`)
+		WHERE cr.kind IN ('concern', 'object') AND cr.reason <> ''`+and("r.panel_id")+` GROUP BY r.panel_id, r.status, cr.resolved_at IS NOT NULL`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("concerns by panel: %w", err)
 	}
@@ -175,7 +197,7 @@ func PanelFigures(ctx context.Context, d *db.DB) ([]NationalRow, error) {
 	pays, err := db.Collect(ctx, d.Read, func(s db.Scanner) (paid, error) {
 		var x paid
 		return x, s.Scan(&x.panel, &x.paid, &x.days, &x.answers, &x.listened, &x.again)
-	}, `SELECT panel_id, paid, days_to_pay, answers, listened, again FROM payment_panel_totals`)
+	}, `SELECT panel_id, paid, days_to_pay, answers, listened, again FROM payment_panel_totals`+where("panel_id"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("payments by panel: %w", err)
 	}

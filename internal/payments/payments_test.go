@@ -287,6 +287,9 @@ func TestAccess(t *testing.T) {
 			{"GET", "/panels/luton/table", "funder", nil, http.StatusOK},
 			{"GET", "/panels/luton/table", "bpool-member", nil, http.StatusNotFound},
 			{"GET", "/panels/nowhere/table", "funder", nil, http.StatusNotFound},
+			// Meetings come 20 a page; a page past the last is not found.
+			{"GET", "/panels/luton/table?page=1", "funder", nil, http.StatusOK},
+			{"GET", "/panels/luton/table?page=9999", "funder", nil, http.StatusNotFound},
 			{"GET", fmt.Sprintf("/payments/rates/%d", w.luton.OrganisationID), "ann", nil, http.StatusOK},
 			{"POST", fmt.Sprintf("/payments/rates/%d", w.luton.OrganisationID), "bpool-finance", url.Values{}, http.StatusNotFound},
 			{"POST", fmt.Sprintf("/payments/rates/%d", w.luton.OrganisationID), "finance", url.Values{}, http.StatusUnprocessableEntity},

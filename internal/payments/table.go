@@ -50,6 +50,9 @@ type Table struct {
 	Figures
 	Name      string
 	Occasions []OccasionFigures
+	// OccasionCount is every meeting or activity the figures count, where Occasions may be
+	// one page of them.
+	OccasionCount int
 }
 
 func percent(n, of int) int {
@@ -221,23 +224,77 @@ func daysBetween(from, to time.Time) int {
 	return max(0, int(day(to).Sub(day(from)).Hours()/24+0.5))
 }
 
-// PanelTable works out who was at the table in a panel's recorded meetings. Members count as
-// lived experience and facilitators apart; what was said is the recommendations drafted and
-// the concerns and objections raised while deciding them.
+// PanelTable works out who was at the table in a panel's recorded meetings, from scratch:
+// every meeting, and the whole panel as the sum of them. Members count as lived experience and
+// facilitators apart; what was said is the recommendations drafted and the concerns and
+// objections raised while deciding them. The panel's page reads PanelPage instead; this is
+// what the running totals are checked against.
 func PanelTable(ctx context.Context, d *db.DB, p panels.Panel) (Table, error) {
 	t := Table{Name: p.Name}
+	occasions, err := panelMeetings(ctx, d, p, 0, 0)
+	if err != nil {
+		return t, err
+	}
+	for _, o := range occasions {
+		t.Occasions = append(t.Occasions, o)
+		t.add(o.Figures)
+	}
+	t.OccasionCount = len(t.Occasions)
+	return t, panelSaid(ctx, d, p, &t.Figures)
+}
+
+// PanelPage is a panel's table as its page shows it: the whole panel from the running totals
+// (as the national page reads it), and one page of its recorded meetings, newest first, each
+// worked out from its own rows.
+func PanelPage(ctx context.Context, d *db.DB, p panels.Panel, pg *web.Pager) (Table, error) {
+	t := Table{Name: p.Name}
+	rows, err := panelFigures(ctx, d, []panels.Panel{p})
+	if err != nil {
+		return t, err
+	}
+	t.Figures = rows[0].Figures
+	if err := d.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM panel_meetings WHERE panel_id = $1 AND recorded_at IS NOT NULL`,
+		p.ID).Scan(&t.OccasionCount); err != nil {
+		return t, fmt.Errorf("count meetings: %w", err)
+	}
+	t.Occasions, err = panelMeetings(ctx, d, p, pg.Limit(), pg.Offset())
+	return t, err
+}
+
+// panelMeetings reads a panel's recorded meetings, newest first, each with its places, claims
+// paid and quick answers: all of them (limit 0), or a page. The counts are grouped in the
+// database over the meetings read: a national panel has hundreds of meetings and thousands of
+// places.
+func panelMeetings(ctx context.Context, d *db.DB, p panels.Panel, limit, offset int) ([]OccasionFigures, error) {
+	q := `SELECT id, title, starts_at FROM panel_meetings WHERE panel_id = $1 AND recorded_at IS NOT NULL ORDER BY starts_at DESC, id`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(0, offset))
+	}
 	meetings, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Occasion, error) {
 		o := Occasion{Source: FromMeeting}
 		err := s.Scan(&o.ID, &o.Title, &o.HeldAt)
 		return o, err
-	}, `SELECT id, title, starts_at FROM panel_meetings WHERE panel_id = $1 AND recorded_at IS NOT NULL ORDER BY starts_at DESC, id`, p.ID)
+	}, q, p.ID)
 	if err != nil {
-		return t, fmt.Errorf("read meetings: %w", err)
+		return nil, fmt.Errorf("read meetings: %w", err)
 	}
-	// Each meeting's places, claims paid and quick answers, grouped in the database: a
-	// national panel has hundreds of meetings and thousands of places.
+	if len(meetings) == 0 {
+		return nil, nil
+	}
 	of := make(map[int64]*OccasionFigures, len(meetings))
 	occasions := make([]OccasionFigures, len(meetings))
+	// Only a page's meetings: their ids follow the arguments each query already has.
+	only := func(first int) (string, []any) {
+		if limit <= 0 {
+			return "", nil
+		}
+		marks := make([]string, len(meetings))
+		ids := make([]any, len(meetings))
+		for i, m := range meetings {
+			marks[i], ids[i] = fmt.Sprintf("$%d", first+i), m.ID
+		}
+		return " AND m.id IN (" + strings.Join(marks, ", ") + ")", ids
+	}
 	for i, m := range meetings {
 		occasions[i] = OccasionFigures{Title: m.Title, HeldAt: m.HeldAt}
 		of[m.ID] = &occasions[i]
@@ -247,15 +304,16 @@ func PanelTable(ctx context.Context, d *db.DB, p panels.Panel) (Table, error) {
 		member  bool
 		n       int64
 	}
+	in, ids := only(3)
 	ss, err := db.Collect(ctx, d.Read, func(s db.Scanner) (seats, error) {
 		var x seats
 		return x, s.Scan(&x.meeting, &x.member, &x.n)
 	}, `SELECT meeting_id, member, COUNT(*) FROM (SELECT a.meeting_id, EXISTS (SELECT 1 FROM memberships ms
 			WHERE ms.person_id = a.person_id AND ms.organisation_id = $2 AND ms.role = 'member') AS member
-		FROM panel_attendance a JOIN panel_meetings m ON m.id = a.meeting_id WHERE m.panel_id = $1) x GROUP BY meeting_id, member`,
-		p.ID, p.OrganisationID)
+		FROM panel_attendance a JOIN panel_meetings m ON m.id = a.meeting_id WHERE m.panel_id = $1`+in+`) x GROUP BY meeting_id, member`,
+		append([]any{p.ID, p.OrganisationID}, ids...)...)
 	if err != nil {
-		return t, fmt.Errorf("read attendance: %w", err)
+		return nil, fmt.Errorf("read attendance: %w", err)
 	}
 	for _, s := range ss {
 		if o := of[s.meeting]; o != nil {
@@ -266,18 +324,19 @@ func PanelTable(ctx context.Context, d *db.DB, p panels.Panel) (Table, error) {
 		meeting                              int64
 		paid, days, answers, listened, again int
 	}
+	in, ids = only(2)
 	pays, err := db.Collect(ctx, d.Read, func(s db.Scanner) (paid, error) {
 		var x paid
 		return x, s.Scan(&x.meeting, &x.paid, &x.days, &x.answers, &x.listened, &x.again)
 	}, `SELECT pc.source_id, COUNT(*), COALESCE(SUM(pc.days_to_pay), 0), 0, 0, 0 FROM panel_meetings m
 			JOIN payment_claims pc ON pc.source = 'meeting' AND pc.source_id = m.id AND pc.status = 'paid'
-		WHERE m.panel_id = $1 GROUP BY pc.source_id
+		WHERE m.panel_id = $1`+in+` GROUP BY pc.source_id
 		UNION ALL
 		SELECT pf.source_id, 0, 0, COUNT(*), SUM(CASE WHEN pf.listened = 'yes' THEN 1 ELSE 0 END), SUM(CASE WHEN pf.again = 'yes' THEN 1 ELSE 0 END)
 		FROM panel_meetings m JOIN payment_feedback pf ON pf.source = 'meeting' AND pf.source_id = m.id
-		WHERE m.panel_id = $1 GROUP BY pf.source_id`, p.ID)
+		WHERE m.panel_id = $1`+in+` GROUP BY pf.source_id`, append([]any{p.ID}, ids...)...)
 	if err != nil {
-		return t, fmt.Errorf("read payments: %w", err)
+		return nil, fmt.Errorf("read payments: %w", err)
 	}
 	for _, x := range pays {
 		if o := of[x.meeting]; o != nil {
@@ -288,10 +347,12 @@ func PanelTable(ctx context.Context, d *db.DB, p panels.Panel) (Table, error) {
 			o.Again += x.again
 		}
 	}
-	for _, o := range occasions {
-		t.Occasions = append(t.Occasions, o)
-		t.add(o.Figures)
-	}
+	return occasions, nil
+}
+
+// panelSaid adds what was said at a panel, from scratch: the recommendations drafted and the
+// concerns and objections raised while deciding them.
+func panelSaid(ctx context.Context, d *db.DB, p panels.Panel, t *Figures) error {
 	type rec struct {
 		status, answer string
 		member         bool
@@ -304,7 +365,7 @@ func PanelTable(ctx context.Context, d *db.DB, p panels.Panel) (Table, error) {
 			AND ms.organisation_id = $2 AND ms.role = 'member')
 		FROM recommendations r WHERE r.panel_id = $1`, p.ID, p.OrganisationID)
 	if err != nil {
-		return t, fmt.Errorf("read recommendations: %w", err)
+		return fmt.Errorf("read recommendations: %w", err)
 	}
 	for _, r := range recs {
 		answered, acted, _ := recommendationOutcome(r.status, r.answer)
@@ -326,12 +387,12 @@ func PanelTable(ctx context.Context, d *db.DB, p panels.Panel) (Table, error) {
 		JOIN recommendations r ON ro.subject = 'recommendation:' || r.id
 		WHERE r.panel_id = $1 AND cr.kind IN ('concern', 'object') AND cr.reason <> ''`, p.ID)
 	if err != nil {
-		return t, fmt.Errorf("read concerns: %w", err)
+		return fmt.Errorf("read concerns: %w", err)
 	}
 	for _, r := range rs {
 		t.said(livedLabel, r.resolved || r.status != panels.StatusConsent, r.resolved)
 	}
-	return t, nil
+	return nil
 }
 
 // BidTable works out who was at the table in the activities a bid links.
@@ -362,6 +423,7 @@ func BidTable(ctx context.Context, d *db.DB, b funding.Bid) (Table, error) {
 		t.Occasions = append(t.Occasions, o)
 		t.add(o.Figures)
 	}
+	t.OccasionCount = len(t.Occasions)
 	return t, nil
 }
 

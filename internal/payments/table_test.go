@@ -23,6 +23,7 @@ import (
 	"roundtable/internal/platform/db/dbtest"
 	"roundtable/internal/platform/shareddata"
 	"roundtable/internal/platform/testclock"
+	"roundtable/internal/platform/web"
 )
 
 // flat writes figures out in one line, types by label, so that two ways of adding them up
@@ -64,6 +65,34 @@ func sum(fs ...payments.Figures) payments.Figures {
 	return out
 }
 
+// panelPagesFromScratch checks a panel's own page, two meetings a page: the whole panel as
+// worked out from scratch, every meeting once, in order, with the same figures.
+func panelPagesFromScratch(t *testing.T, d *db.DB, p panels.Panel, want payments.Table, step string) {
+	t.Helper()
+	var seen []string
+	for n := 1; n <= len(want.Occasions)/2+1; n++ {
+		pg := web.Pager{Number: n, PerPage: 2}
+		page, err := payments.PanelPage(context.Background(), d, p, &pg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if flat(page.Figures) != flat(want.Figures) || page.OccasionCount != len(want.Occasions) {
+			t.Errorf("%s: panel %s's page %d reads %d meetings,\n%s\nfrom scratch %d,\n%s", step, p.Name, n,
+				page.OccasionCount, flat(page.Figures), len(want.Occasions), flat(want.Figures))
+		}
+		for _, o := range page.Occasions {
+			seen = append(seen, o.Title+" "+o.HeldAt.String()+": "+flat(o.Figures))
+		}
+	}
+	var all []string
+	for _, o := range want.Occasions {
+		all = append(all, o.Title+" "+o.HeldAt.String()+": "+flat(o.Figures))
+	}
+	if !slices.Equal(seen, all) {
+		t.Errorf("%s: panel %s's pages list\n%s\nfrom scratch\n%s", step, p.Name, strings.Join(seen, "\n"), strings.Join(all, "\n"))
+	}
+}
+
 // tableFromScratch checks "who was at the table" across England, read from running totals,
 // against the figures worked out from scratch: each panel's own table, and each programme's
 // submitted bids' tables added up. It checks the page too, and every running total.
@@ -90,6 +119,7 @@ func tableFromScratch(t *testing.T, d *db.DB, h http.Handler, funder func() *htt
 		if rows[i].Name != p.Name || flat(rows[i].Figures) != flat(want.Figures) {
 			t.Errorf("%s: panel %s reads\n%s\nfrom scratch\n%s", step, p.Name, flat(rows[i].Figures), flat(want.Figures))
 		}
+		panelPagesFromScratch(t, d, p, want, step)
 		all = append(all, rows[i].Figures)
 	}
 	progs, err := payments.ProgrammeFigures(ctx, d)
