@@ -231,7 +231,9 @@ func TestTableKeepsUp(t *testing.T) {
 		}
 		councilFinance, _ := accountstest.Person(t, d, "Council finance", auth.Finance, councilOrg)
 		who["council-finance"] = &auth.Identity{PersonID: councilFinance, Grants: []auth.Grant{{Role: auth.Finance, OrganisationID: councilOrg}}}
-		funder := func() *http.Cookie { return accountstest.Session(t, d, who["funder@roundtable.example"].PersonID, clock.Now()) }
+		funder := func() *http.Cookie {
+			return accountstest.Session(t, d, who["funder@roundtable.example"].PersonID, clock.Now())
+		}
 		check := func(step string) { tableFromScratch(t, d, a.Handler, funder, step) }
 		check("the demo")
 
@@ -387,7 +389,9 @@ func TestTableKeepsUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k := slices.IndexFunc(progs, func(r payments.NationalRow) bool { return r.Link == fmt.Sprintf("/funding/programmes/%d", bid.ProgrammeID) })
+		k := slices.IndexFunc(progs, func(r payments.NationalRow) bool {
+			return r.Link == fmt.Sprintf("/funding/programmes/%d", bid.ProgrammeID)
+		})
 		if k < 0 || progs[k].Figures.PaidClaims != 1 || progs[k].Figures.Answers != 1 || progs[k].Figures.Listened != 1 {
 			t.Errorf("after the bid was submitted, its programme does not count Sam's paid claim and answers")
 		}
