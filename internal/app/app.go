@@ -55,7 +55,8 @@ func Migrations() []db.Migration {
 // Totals lists every capability's running totals (platform/totals), for `roundtable figures
 // verify` and `rebuild`, and for the demo loader after a bulk load.
 func Totals() []totals.Totals {
-	return []totals.Totals{funding.FeedbackTotals, funding.ProgrammeSaidTotals, funding.ProgrammePeopleTotals, payments.PaymentTotals}
+	return []totals.Totals{funding.FeedbackTotals, funding.ProgrammeSaidTotals, funding.ProgrammePeopleTotals, funding.ProgrammeBidTotals,
+		payments.PaymentTotals}
 }
 
 // VerifyTotals counts every running total from scratch and lists each that differs from what

@@ -32,6 +32,9 @@ var dataVersions = [][]pagecache.Kind{{
 	// pagecache/2: the running totals the national figures read (funding/7 and /9, payments/2).
 	{Name: "funding", Tables: []string{"funding_feedback_totals", "funding_programme_said_totals", "funding_programme_people_totals"}},
 	{Name: "payments", Tables: []string{"payment_totals"}},
+}, {
+	// pagecache/3: the count of each programme's submitted bids (funding/10).
+	{Name: "funding", Tables: []string{"funding_programme_bid_totals"}},
 }}
 
 // DataKinds are the kinds of data with every table each covers, over all the migrations.

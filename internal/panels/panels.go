@@ -243,6 +243,13 @@ ALTER TABLE panel_messages ADD COLUMN email_status TEXT NOT NULL DEFAULT '';
 -- message telling of the change.
 ALTER TABLE panel_meetings ADD COLUMN changed_at {{time}};
 `,
+}, db.Migration{
+	Component: "panels", Version: 7, Name: "recommendations by who drafted them",
+	// Safe under old code: an index only.
+	SQL: `
+-- A member's own page lists what they drafted without reading every recommendation (issue 15).
+CREATE INDEX recommendations_drafted_by ON recommendations(drafted_by);
+`,
 }}
 
 // Options configure the handlers.

@@ -367,14 +367,8 @@ func (h *Handlers) mine(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 	if v.Thanks, err = ThanksFor(ctx, h.db, me.PersonID); err != nil {
 		return err
 	}
-	bids, err := funding.BidsWithParticipant(ctx, h.db, me.PersonID)
-	if err != nil {
+	if v.Bids, err = funding.SubmittedBidHeadingsWithParticipant(ctx, h.db, me.PersonID); err != nil {
 		return err
-	}
-	for _, b := range bids {
-		if b.Submitted() {
-			v.Bids = append(v.Bids, b)
-		}
 	}
 	if v.Questions, err = Unanswered(ctx, h.db, me.PersonID, 5); err != nil {
 		return err
