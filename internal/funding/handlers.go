@@ -307,8 +307,9 @@ type ProgrammeView struct {
 	Candidates []web.Option
 	// FindMember says the panel members are too many to list, so the funder finds them by
 	// name (MemberName) first.
-	FindMember bool
-	MemberName string
+	FindMember   bool
+	MemberName   string
+	MembersFound int
 }
 
 func (h *Handlers) programmeView(r *http.Request, f web.Form) (*ProgrammeView, error) {
@@ -342,7 +343,7 @@ func (h *Handlers) programmeView(r *http.Request, f web.Form) (*ProgrammeView, e
 			return nil, err
 		}
 		v.MemberName = strings.TrimSpace(r.URL.Query().Get("member"))
-		if v.Candidates, v.FindMember, err = h.candidates(ctx, v.MemberName); err != nil {
+		if v.Candidates, v.FindMember, v.MembersFound, err = h.candidates(ctx, v.MemberName); err != nil {
 			return nil, err
 		}
 	}

@@ -21,8 +21,8 @@ const maxListedMembers = 100
 
 // candidates are the people the funder may ask to assess, by name: assessors and the funder's
 // staff, and panel members; when those are more than maxListedMembers, only the members whose
-// name starts with name (none when it is empty), and find says to ask for a name.
-func (h *Handlers) candidates(ctx context.Context, name string) (out []web.Option, find bool, err error) {
+// name starts with name (none when it is empty, found of them), and find says to ask for a name.
+func (h *Handlers) candidates(ctx context.Context, name string) (out []web.Option, find bool, found int, err error) {
 	type person struct {
 		id         int64
 		name, role string
@@ -34,11 +34,11 @@ func (h *Handlers) candidates(ctx context.Context, name string) (out []web.Optio
 	const cols = `SELECT p.id, p.display_name, m.role FROM people p JOIN memberships m ON m.person_id = p.id WHERE p.disabled_at IS NULL AND `
 	people, err := db.Collect(ctx, h.db.Read, scan, cols+`m.role IN ('assessor', 'funder')`)
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	members, err := db.Collect(ctx, h.db.Read, scan, cols+`m.role = 'member' LIMIT $1`, maxListedMembers+1)
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	if find = len(members) > maxListedMembers; find {
 		members = nil
@@ -46,10 +46,11 @@ func (h *Handlers) candidates(ctx context.Context, name string) (out []web.Optio
 			like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(name)) + "%"
 			if members, err = db.Collect(ctx, h.db.Read, scan, cols+`m.role = 'member' AND lower(p.display_name) LIKE $1 ESCAPE '\'
 				ORDER BY p.display_name, p.id LIMIT $2`, like, maxListedMembers); err != nil {
-				return nil, false, err
+				return nil, false, 0, err
 			}
 		}
 	}
+	found = len(members)
 	people = append(people, members...)
 	slices.SortStableFunc(people, func(a, b person) int {
 		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
@@ -63,7 +64,7 @@ func (h *Handlers) candidates(ctx context.Context, name string) (out []web.Optio
 		seen[p.id] = true
 		out = append(out, web.Option{Value: strconv.FormatInt(p.id, 10), Text: p.name + " (" + auth.Role(p.role).Label() + ")"})
 	}
-	return out, find, nil
+	return out, find, found, nil
 }
 
 func (h *Handlers) addAssessor(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
