@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,6 +109,27 @@ func ListPanels(ctx context.Context, d *db.DB) ([]Panel, error) {
 		return nil, fmt.Errorf("list panels: %w", err)
 	}
 	return out, nil
+}
+
+// PanelsByID reads the named panels' names and organisations, without counting their members,
+// for pages that only name them.
+func PanelsByID(ctx context.Context, d *db.DB, ids []int64) (map[int64]Panel, error) {
+	out := map[int64]Panel{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = strconv.FormatInt(id, 10)
+	}
+	ps, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Panel, error) {
+		var p Panel
+		return p, s.Scan(&p.ID, &p.Name, &p.Slug, &p.OrganisationID)
+	}, `SELECT id, name, slug, organisation_id FROM panels WHERE id IN (`+strings.Join(list, ", ")+`)`)
+	for _, p := range ps {
+		out[p.ID] = p
+	}
+	return out, err
 }
 
 // PanelBySlug finds a panel by its web name.
