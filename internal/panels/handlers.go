@@ -3,6 +3,8 @@ package panels
 import (
 	"context"
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -445,6 +447,60 @@ func (v *MeetingView) ReplyText(personID int64) string {
 		return "Maybe"
 	}
 	return "No reply"
+}
+
+// ComingRows are the rows of the "Who is coming" table, one for each member, written by Go
+// rather than cell by cell by html/template: a national panel has a hundred members.
+func (v *MeetingView) ComingRows() template.HTML {
+	var b strings.Builder
+	for _, m := range v.Members {
+		if m.Role != auth.Member {
+			continue
+		}
+		b.WriteString(`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">`)
+		b.WriteString(html.EscapeString(m.Name))
+		b.WriteString(`</th><td class="govuk-table__cell">`)
+		b.WriteString(v.ReplyText(m.PersonID))
+		b.WriteString(`</td>`)
+		if v.Meeting.Recorded() {
+			b.WriteString(`<td class="govuk-table__cell">`)
+			if v.Meeting.Attended[m.PersonID] {
+				b.WriteString("Yes")
+			} else {
+				b.WriteString("No")
+			}
+			b.WriteString(`</td>`)
+		}
+		b.WriteString("</tr>\n")
+	}
+	return template.HTML(b.String())
+}
+
+// AttendedBoxes are the checkboxes of who attended, one for each member; the first one's id is
+// the field's, for the error summary's link.
+func (v *MeetingView) AttendedBoxes() template.HTML {
+	var b strings.Builder
+	first := true
+	for _, m := range v.Members {
+		if m.Role != auth.Member {
+			continue
+		}
+		id := "attended"
+		if !first {
+			id = "attended-" + strconv.FormatInt(m.PersonID, 10)
+		}
+		first = false
+		b.WriteString(`<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="` + id + `" name="attended" type="checkbox" value="`)
+		b.WriteString(strconv.FormatInt(m.PersonID, 10))
+		b.WriteString(`"`)
+		if v.Meeting.Attended[m.PersonID] {
+			b.WriteString(" checked")
+		}
+		b.WriteString(`><label class="govuk-label govuk-checkboxes__label" for="` + id + `">`)
+		b.WriteString(html.EscapeString(m.Name))
+		b.WriteString("</label></div>\n")
+	}
+	return template.HTML(b.String())
 }
 
 func (h *Handlers) meetingPage(w http.ResponseWriter, r *http.Request, rd *web.Renderer, status int, f web.Form) error {

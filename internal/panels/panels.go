@@ -244,11 +244,13 @@ ALTER TABLE panel_messages ADD COLUMN email_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE panel_meetings ADD COLUMN changed_at {{time}};
 `,
 }, db.Migration{
-	Component: "panels", Version: 7, Name: "recommendations by who drafted them",
+	Component: "panels", Version: 7, Name: "recommendations drafted and meetings attended, by person",
 	// Safe under old code: an index only.
 	SQL: `
 -- A member's own page lists what they drafted without reading every recommendation (issue 15).
 CREATE INDEX recommendations_drafted_by ON recommendations(drafted_by);
+-- And the meetings they attended, for their own page and their claims.
+CREATE INDEX panel_attendance_person ON panel_attendance(person_id, meeting_id);
 `,
 }}
 
