@@ -449,47 +449,62 @@ func listBidsThen(ctx context.Context, d *db.DB, rest string, args ...any) ([]Bi
 	}
 	defer rows.Close()
 	var out []Bid
-	index := map[int64]int{}
-	var ids []string
 	for rows.Next() {
 		b, err := scanBid(rows)
 		if err != nil {
 			return nil, err
 		}
-		b.Amounts = map[int64]int64{}
-		index[b.ID] = len(out)
-		ids = append(ids, strconv.FormatInt(b.ID, 10))
 		out = append(out, b)
 	}
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, err
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, addAmounts(ctx, d, out)
+}
+
+// addAmounts reads what each of the bids asks for from each pot, for those bids alone.
+func addAmounts(ctx context.Context, d *db.DB, bids []Bid) error {
+	if len(bids) == 0 {
+		return nil
+	}
+	index := map[int64]int{}
+	ids := make([]string, len(bids))
+	for i := range bids {
+		bids[i].Amounts = map[int64]int64{}
+		index[bids[i].ID] = i
+		ids[i] = strconv.FormatInt(bids[i].ID, 10)
 	}
 	arows, err := d.Read.QueryContext(ctx, "SELECT bid_id, pot_id, amount_pence FROM funding_bid_amounts WHERE bid_id IN ("+strings.Join(ids, ", ")+")")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer arows.Close()
 	for arows.Next() {
 		var bid, pot, amount int64
 		if err := arows.Scan(&bid, &pot, &amount); err != nil {
-			return nil, err
+			return err
 		}
 		if i, ok := index[bid]; ok {
-			out[i].Amounts[pot] = amount
+			bids[i].Amounts[pot] = amount
 		}
 	}
-	return out, arows.Err()
+	return arows.Err()
 }
 
-// BidsOfProgrammePage reads one page of a programme's bids, in the order they were started,
-// through the programme's unique index, and how many there are.
+// BidsOfProgrammePage reads one page of a programme's bids by their headings and amounts, in
+// the order they were started, through the programme's unique index, and how many there are.
 func BidsOfProgrammePage(ctx context.Context, d *db.DB, programmeID int64, limit, offset int) ([]Bid, int, error) {
 	var n int
 	if err := d.Read.QueryRowContext(ctx, "SELECT count(*) FROM funding_bids WHERE programme_id = $1", programmeID).Scan(&n); err != nil {
 		return nil, 0, err
 	}
-	bids, err := listBidsThen(ctx, d, "WHERE b.programme_id = $1 ORDER BY b.id LIMIT $2 OFFSET $3", programmeID, limit, offset)
-	return bids, n, err
+	// The page's ids first, from the programme's index alone; then only their rows.
+	bids, err := bidHeadings(ctx, d, `WHERE b.id IN (SELECT id FROM funding_bids WHERE programme_id = $1 ORDER BY id LIMIT $2 OFFSET $3)
+		ORDER BY b.id`, programmeID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	return bids, n, addAmounts(ctx, d, bids)
 }
 
 // bidHeadings reads what a list of bids names: each one's council, title and whether it was
