@@ -280,7 +280,7 @@ func (h *Handlers) createProgramme(w http.ResponseWriter, r *http.Request, rd *w
 
 // programmeBidsPerPage is how many bids the funder sees on a page of a programme: a national
 // programme has hundreds.
-const programmeBidsPerPage = 50
+const programmeBidsPerPage = 25
 
 // ProgrammeView is one programme's page.
 type ProgrammeView struct {

@@ -555,9 +555,9 @@ func subjects(ms []apptest.Message) []string {
 	return out
 }
 
-// TestBidListsPaged: an assessor's bids to assess and a funder's bids on a programme page 50
-// at a time, counted right, the next page holding the next bids, and a page past the last a
-// clear 404.
+// TestBidListsPaged: an assessor's bids to assess (50 a page) and a funder's bids on a
+// programme (25 a page) are paged, counted right, the next page holding the next bids, and a
+// page past the last a clear 404.
 func TestBidListsPaged(t *testing.T) {
 	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
 		start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -622,18 +622,18 @@ func TestBidListsPaged(t *testing.T) {
 			t.Errorf("assessor's second page: %v", got)
 		}
 		w.expect("GET", "/funding/assess?page=3", "assessor", nil, 404, "Page not found")
-		// The funder's programme page: all 60 bids, drafts included, 50 then 10.
+		// The funder's programme page: all 60 bids, drafts included, 25 a page.
 		page := fmt.Sprintf("/funding/programmes/%d", prog)
 		cells := regexp.MustCompile(`Bid number|Being written`)
 		body := w.expect("GET", page, "funder", nil, 200, "60 councils have started a bid", `href="`+page+`?page=2"`).Body.String()
-		if n := strings.Count(body, `/moderate">Scores and outcome`); n != 50 {
-			t.Errorf("funder's first page has %d submitted bids, want 50", n)
+		if n := strings.Count(body, `/moderate">Scores and outcome`); n != 25 {
+			t.Errorf("funder's first page has %d submitted bids, want 25", n)
 		}
-		body = w.expect("GET", page+"?page=2", "funder", nil, 200, `href="`+page+`"`).Body.String()
+		body = w.expect("GET", page+"?page=3", "funder", nil, 200, `href="`+page+`?page=2"`).Body.String()
 		if n, drafts := strings.Count(body, `/moderate">Scores and outcome`), strings.Count(body, "Being written"); n != 5 || drafts != 5 {
-			t.Errorf("funder's second page has %d submitted and %d drafts, want 5 and 5 (%v)", n, drafts, cells.FindAllString(body, -1))
+			t.Errorf("funder's third page has %d submitted and %d drafts, want 5 and 5 (%v)", n, drafts, cells.FindAllString(body, -1))
 		}
-		w.expect("GET", page+"?page=3", "funder", nil, 404, "Page not found")
+		w.expect("GET", page+"?page=4", "funder", nil, 404, "Page not found")
 	})
 }
 
