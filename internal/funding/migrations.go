@@ -319,7 +319,7 @@ func init() {
 CREATE INDEX funding_assessors_person_programme ON funding_assessors(person_id, programme_id);
 CREATE INDEX funding_bids_programme_submitted ON funding_bids(programme_id, id) WHERE submitted_at IS NOT NULL;
 -- A member's own page lists what they said without reading every contribution.
-CREATE INDEX funding_contributions_person ON funding_contributions(person_id);
+CREATE INDEX funding_contributions_person ON funding_contributions(person_id, activity_id);
 CREATE TABLE funding_programme_bid_totals (
 	programme_id BIGINT PRIMARY KEY REFERENCES funding_programmes(id),
 	submitted BIGINT NOT NULL

@@ -36,14 +36,21 @@ func WhatTheySaid(ctx context.Context, d *db.DB, personID int64) ([]Said, error)
 // offset (every one when limit is 0), and whether more follow. Each kind of thing said is
 // read newest first up to the end of the page, through the person's index, then merged.
 func WhatTheySaidPage(ctx context.Context, d *db.DB, personID int64, limit, offset int) ([]Said, bool, error) {
-	upTo := func(when string) string {
+	// upTo orders one kind newest first (ties by id, so pages agree) to the page's end.
+	upTo := func(order string) string {
 		if limit == 0 {
-			return ""
+			return " ORDER BY " + order
 		}
-		return fmt.Sprintf(" ORDER BY %s DESC LIMIT %d", when, offset+limit+1)
+		return fmt.Sprintf(" ORDER BY %s LIMIT %d", order, offset+limit+1)
 	}
 	var out []Said
-	// In a council's co-production log.
+	// In a council's co-production log. A page takes its contributions' ids from the person's
+	// index and the activities' dates first, then reads only those contributions' words.
+	which := ` WHERE c.person_id = $1 ORDER BY a.held_on DESC, c.id DESC`
+	if limit != 0 {
+		which = fmt.Sprintf(` WHERE c.id IN (SELECT c2.id FROM funding_contributions c2 JOIN funding_activities a2 ON a2.id = c2.activity_id
+			WHERE c2.person_id = $1 ORDER BY a2.held_on DESC, c2.id DESC LIMIT %d) ORDER BY a.held_on DESC, c.id DESC`, offset+limit+1)
+	}
 	log, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Said, error) {
 		var x Said
 		var response, activity, council string
@@ -54,7 +61,7 @@ func WhatTheySaidPage(ctx context.Context, d *db.DB, personID int64, limit, offs
 		x.ActedOn = response == "adopted" || response == "adapted"
 		return x, err
 	}, `SELECT c.said, c.response, c.reason, a.title, a.held_on, o.name FROM funding_contributions c
-		JOIN funding_activities a ON a.id = c.activity_id JOIN organisations o ON o.id = a.council_id WHERE c.person_id = $1`+upTo("a.held_on"), personID)
+		JOIN funding_activities a ON a.id = c.activity_id JOIN organisations o ON o.id = a.council_id `+which, personID)
 	if err != nil {
 		return nil, false, fmt.Errorf("read contributions: %w", err)
 	}
@@ -69,7 +76,7 @@ func WhatTheySaidPage(ctx context.Context, d *db.DB, personID int64, limit, offs
 		x.Answered, x.ActedOn, x.Outcome = recommendationOutcome(status, answer)
 		return x, err
 	}, `SELECT r.id, r.title, r.status, r.answer, r.answer_reasons, r.drafted_at, p.name FROM recommendations r
-		JOIN panels p ON p.id = r.panel_id WHERE r.drafted_by = $1`+upTo("r.drafted_at"), personID)
+		JOIN panels p ON p.id = r.panel_id WHERE r.drafted_by = $1`+upTo("r.drafted_at DESC, r.id DESC"), personID)
 	if err != nil {
 		return nil, false, fmt.Errorf("read recommendations: %w", err)
 	}
@@ -100,7 +107,7 @@ func WhatTheySaidPage(ctx context.Context, d *db.DB, personID int64, limit, offs
 		FROM consent_responses cr JOIN consent_rounds ro ON ro.id = cr.round_id
 		JOIN recommendations r ON r.id = CASE WHEN ro.subject LIKE 'recommendation:%' THEN CAST(substr(ro.subject, 16) AS BIGINT) END
 		JOIN panels p ON p.id = r.panel_id
-		WHERE cr.person_id = $1 AND cr.kind IN ('concern', 'object') AND cr.reason <> ''`+upTo("cr.responded_at"), personID)
+		WHERE cr.person_id = $1 AND cr.kind IN ('concern', 'object') AND cr.reason <> ''`+upTo("cr.responded_at DESC, cr.id DESC"), personID)
 	if err != nil {
 		return nil, false, fmt.Errorf("read concerns: %w", err)
 	}
@@ -120,7 +127,7 @@ func WhatTheySaidPage(ctx context.Context, d *db.DB, personID int64, limit, offs
 		x.Outcome, x.Answered, x.ActedOn = proposalOutcome(state)
 		return x, err
 	}, `SELECT p.standard_id, p.id, p.kind, p.title, p.reason, p.state, p.statement, p.created_at, s.title
-		FROM standard_proposals p JOIN standards s ON s.id = p.standard_id WHERE p.proposed_by = $1`+upTo("p.created_at"), personID)
+		FROM standard_proposals p JOIN standards s ON s.id = p.standard_id WHERE p.proposed_by = $1`+upTo("p.created_at DESC, p.id DESC"), personID)
 	if err != nil {
 		return nil, false, fmt.Errorf("read proposals: %w", err)
 	}
@@ -135,7 +142,7 @@ func WhatTheySaidPage(ctx context.Context, d *db.DB, personID int64, limit, offs
 		return x, err
 	}, `SELECT p.standard_id, p.id, c.body, p.state, p.statement, c.created_at, s.title
 		FROM standard_comments c JOIN standard_proposals p ON p.id = c.proposal_id JOIN standards s ON s.id = p.standard_id
-		WHERE c.person_id = $1`+upTo("c.created_at"), personID)
+		WHERE c.person_id = $1`+upTo("c.created_at DESC, c.id DESC"), personID)
 	if err != nil {
 		return nil, false, fmt.Errorf("read comments: %w", err)
 	}
