@@ -88,4 +88,12 @@ ALTER TABLE people ADD COLUMN contact_by TEXT;
 -- A UK mobile number in E.164 (+447...), or NULL. The person may remove it at any time.
 ALTER TABLE people ADD COLUMN mobile TEXT;
 `,
+}, {
+	Component: "accounts", Version: 4, Name: "people by role",
+	// Safe under old code: an index only.
+	SQL: `
+-- The few people of a role (the assessors, the funder's staff), and a page of the many, read
+-- without going through every membership (issue 15).
+CREATE INDEX memberships_role ON memberships(role, person_id);
+`,
 }}

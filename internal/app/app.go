@@ -56,7 +56,8 @@ func Migrations() []db.Migration {
 // verify` and `rebuild`, and for the demo loader after a bulk load.
 func Totals() []totals.Totals {
 	return []totals.Totals{funding.FeedbackTotals, funding.ProgrammeSaidTotals, funding.ProgrammePeopleTotals, funding.ProgrammeScores,
-		payments.PaymentTotals, payments.PanelTotals, payments.ProgrammeTotals, payments.SeatTotals, evaluation.LevelTotals}
+		funding.ProgrammeBidTotals, payments.PaymentTotals, payments.PanelTotals, payments.ProgrammeTotals, payments.SeatTotals,
+		evaluation.LevelTotals}
 }
 
 // VerifyTotals counts every running total from scratch and lists each that differs from what

@@ -33,9 +33,10 @@ var dataVersions = [][]pagecache.Kind{{
 	{Name: "funding", Tables: []string{"funding_feedback_totals", "funding_programme_said_totals", "funding_programme_people_totals"}},
 	{Name: "payments", Tables: []string{"payment_totals"}},
 }, {
-	// pagecache/3: the running totals of bids' scores (funding/10), teams' ratings by level
-	// (evaluation/2), and "who was at the table" by panel and programme (payments/3).
-	{Name: "funding", Tables: []string{"funding_programme_scores"}},
+	// pagecache/3: the running totals of bids' scores (funding/10), the count of each
+	// programme's submitted bids (funding/11), teams' ratings by level (evaluation/2), and "who
+	// was at the table" by panel and programme (payments/3).
+	{Name: "funding", Tables: []string{"funding_programme_scores", "funding_programme_bid_totals"}},
 	{Name: "evaluation", Tables: []string{"evaluation_level_totals"}},
 	{Name: "payments", Tables: []string{"payment_panel_totals", "payment_programme_totals", "payment_seat_totals"}},
 }}

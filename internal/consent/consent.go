@@ -52,6 +52,14 @@ CREATE TABLE consent_responses (
 );
 CREATE UNIQUE INDEX consent_responses_person ON consent_responses(round_id, person_id);
 `,
+}, {
+	Component: "consent", Version: 2, Name: "a person's responses",
+	// Safe under old code: an index only.
+	SQL: `
+-- A member's own page lists the concerns and objections they raised without going through
+-- every round (issue 15).
+CREATE INDEX consent_responses_by_person ON consent_responses(person_id, round_id);
+`,
 }}
 
 // Kind is a participant's response.

@@ -70,36 +70,99 @@ func benchPages(b *testing.B, opt db.Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	uncached := a
-	var funder, member, bid int64
-	for q, dest := range map[string]*int64{
-		"SELECT id FROM people WHERE login = 'funder@roundtable.example'": &funder,
-		"SELECT id FROM people WHERE login = 'sam'":                       &member,
-		"SELECT max(id) FROM funding_bids WHERE submitted_at IS NOT NULL": &bid,
+	// The people and things each signed-in page is measured for, chosen from the national data
+	// as the busiest of their kind: the programme with most bids, the assessor of most
+	// programmes, the officer of the council with most bids, the panel with most meetings and
+	// its facilitator, the member with most claims, the peer researcher on most teams.
+	var funder, member, bid, programme, assessor, officer, officerBid, panel, facilitator, meeting, claimant, finance, admin, researcher, team int64
+	var panelSlug string
+	for _, q := range []struct {
+		sql  string
+		dest any
+	}{
+		{"SELECT id FROM people WHERE login = 'funder@roundtable.example'", &funder},
+		{"SELECT id FROM people WHERE login = 'sam'", &member},
+		{"SELECT id FROM people WHERE login = 'finance@roundtable.example'", &finance},
+		{"SELECT id FROM people WHERE login = 'admin@roundtable.example'", &admin},
+		{"SELECT max(id) FROM funding_bids WHERE submitted_at IS NOT NULL", &bid},
+		{"SELECT programme_id FROM funding_bids GROUP BY programme_id ORDER BY count(*) DESC, programme_id LIMIT 1", &programme},
+		{"SELECT person_id FROM funding_assessors GROUP BY person_id ORDER BY count(*) DESC, person_id LIMIT 1", &assessor},
+		{`SELECT m.person_id FROM memberships m JOIN funding_bids b ON b.council_id = m.organisation_id
+			WHERE m.role = 'council_officer' GROUP BY m.person_id ORDER BY count(*) DESC, m.person_id LIMIT 1`, &officer},
+		{`SELECT max(b.id) FROM funding_bids b JOIN memberships m ON m.organisation_id = b.council_id
+			WHERE m.person_id = (SELECT m.person_id FROM memberships m JOIN funding_bids b ON b.council_id = m.organisation_id
+			WHERE m.role = 'council_officer' GROUP BY m.person_id ORDER BY count(*) DESC, m.person_id LIMIT 1)`, &officerBid},
+		{"SELECT panel_id FROM panel_meetings GROUP BY panel_id ORDER BY count(*) DESC, panel_id LIMIT 1", &panel},
+		{"SELECT person_id FROM payment_claims GROUP BY person_id ORDER BY count(*) DESC, person_id LIMIT 1", &claimant},
+		{"SELECT person_id FROM evaluation_team_members GROUP BY person_id ORDER BY count(*) DESC, person_id LIMIT 1", &researcher},
 	} {
-		if err := d.Read.QueryRowContext(ctx, q).Scan(dest); err != nil {
-			b.Fatalf("%s: %v", q, err)
+		if err := d.Read.QueryRowContext(ctx, q.sql).Scan(q.dest); err != nil {
+			b.Fatalf("%s: %v", q.sql, err)
 		}
 	}
+	for _, q := range []struct {
+		sql  string
+		dest any
+	}{
+		{"SELECT slug FROM panels WHERE id = $1", &panelSlug},
+		{`SELECT m.person_id FROM memberships m JOIN panels p ON p.organisation_id = m.organisation_id
+			WHERE p.id = $1 AND m.role = 'facilitator' ORDER BY m.person_id LIMIT 1`, &facilitator},
+		{"SELECT max(id) FROM panel_meetings WHERE panel_id = $1 AND recorded_at IS NOT NULL", &meeting},
+	} {
+		if err := d.Read.QueryRowContext(ctx, q.sql, panel).Scan(q.dest); err != nil {
+			b.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	if err := d.Read.QueryRowContext(ctx, "SELECT max(team_id) FROM evaluation_team_members WHERE person_id = $1", researcher).Scan(&team); err != nil {
+		b.Fatal(err)
+	}
 	now := time.Now()
-	funderCookie, memberCookie := accountstest.Session(b, d, funder, now), accountstest.Session(b, d, member, now)
+	session := func(person int64) *http.Cookie { return accountstest.Session(b, d, person, now) }
+	funderCookie, memberCookie := session(funder), session(member)
+	assessorCookie, officerCookie, facilitatorCookie := session(assessor), session(officer), session(facilitator)
+	claimantCookie, financeCookie, adminCookie, researcherCookie := session(claimant), session(finance), session(admin), session(researcher)
 	type page struct {
 		name, path string
 		cookie     *http.Cookie
 		handler    http.Handler
 	}
 	public := func(name, path string) page { return page{name, path, nil, a.Handler} }
+	signed := func(name, path string, c *http.Cookie) page { return page{name, path, c, a.Handler} }
 	for _, p := range []page{
 		public("home", "/"), public("councils", "/councils"), public("council", "/councils/E06000032"), public("big-council", "/councils/E08000025"),
 		public("panels", "/panels"), public("recommendations", "/recommendations"), public("standards", "/standards"), public("data", "/data"),
 		public("dashboard", "/data/co-production"), public("dashboard-councils", "/data/co-production/councils"),
-		public("dashboard-outcomes", "/data/co-production/outcomes"), {"dashboard-building-the-figures", "/data/co-production", nil, uncached.Handler},
-		{"outcomes-building-the-figures", "/data/co-production/outcomes", nil, uncached.Handler},
+		public("dashboard-outcomes", "/data/co-production/outcomes"), {"dashboard-building-the-figures", "/data/co-production", nil, a.Handler},
+		{"outcomes-building-the-figures", "/data/co-production/outcomes", nil, a.Handler},
 		{"panel-as-member", "/panels/luton", memberCookie, a.Handler},
 		{"bid-as-funder", fmt.Sprintf("/funding/bids/%d", bid), funderCookie, a.Handler},
 		{"funding-as-funder", "/funding", funderCookie, a.Handler},
-		{"who-was-at-the-table-building-the-figures", "/payments/table", funderCookie, uncached.Handler},
+		{"who-was-at-the-table-building-the-figures", "/payments/table", funderCookie, a.Handler},
 		public("council-rough-sleeping", "/councils/E06000032/rough-sleeping"),
+		// Signed-in pages, each role's main ones (the bar: 2 ms CPU each).
+		signed("programme-as-funder", fmt.Sprintf("/funding/programmes/%d", programme), funderCookie),
+		signed("programme-report-as-funder", fmt.Sprintf("/funding/programmes/%d/report", programme), funderCookie),
+		signed("support-as-funder", "/funding/support", funderCookie),
+		signed("evaluation-as-funder", "/evaluation", funderCookie),
+		signed("funding-as-assessor", "/funding", assessorCookie),
+		signed("assess-list-as-assessor", "/funding/assess", assessorCookie),
+		signed("funding-as-officer", "/funding", officerCookie),
+		signed("own-bid-as-officer", fmt.Sprintf("/funding/bids/%d", officerBid), officerCookie),
+		signed("log-as-officer", "/funding/log", officerCookie),
+		signed("to-answer-as-officer", "/recommendations/to-answer", officerCookie),
+		signed("panel-as-facilitator", "/panels/"+panelSlug, facilitatorCookie),
+		signed("panel-table-as-facilitator", "/panels/"+panelSlug+"/table", facilitatorCookie),
+		signed("meeting-as-facilitator", fmt.Sprintf("/panels/%s/meetings/%d", panelSlug, meeting), facilitatorCookie),
+		signed("messages-as-member", "/panels/messages", memberCookie),
+		signed("payments-mine-as-member", "/payments/mine", claimantCookie),
+		signed("payments-as-member", "/payments", claimantCookie),
+		signed("claims-as-finance", "/payments", financeCookie),
+		signed("people-as-admin", "/people", adminCookie),
+		signed("audit-as-admin", "/audit", adminCookie),
+		signed("messages-health-as-admin", "/admin/messages", adminCookie),
+		signed("evaluation-as-researcher", "/evaluation", researcherCookie),
+		signed("team-as-researcher", fmt.Sprintf("/evaluation/teams/%d", team), researcherCookie),
+		signed("account-as-member", "/account", memberCookie),
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			get := func() *httptest.ResponseRecorder {

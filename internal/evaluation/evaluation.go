@@ -197,6 +197,13 @@ CREATE TABLE training_bookings (
 );
 CREATE INDEX training_bookings_council ON training_bookings(council_gss);
 `,
+}, levelTotalsMigration(), {
+	Component: "evaluation", Version: 3, Name: "a person's evaluation teams",
+	// Safe under old code: an index only.
+	SQL: `
+-- A peer researcher's teams, read without going through every team's members (issue 15).
+CREATE INDEX evaluation_team_members_person ON evaluation_team_members(person_id);
+`,
 }}
 
 // Options configure the handlers.

@@ -138,7 +138,7 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 		v.Cycles = cs
 	}
 	if me.HasAny(auth.Member, auth.Facilitator, auth.Assessor) {
-		ts, err := ListTeams(ctx, h.db, TeamFilter{})
+		ts, err := ListTeams(ctx, h.db, TeamFilter{For: me})
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -291,6 +292,10 @@ type TeamFilter struct {
 	CouncilGSS string
 	// PublishedOnly keeps teams whose findings are published.
 	PublishedOnly bool
+	// For keeps the teams the person may be on: those they are a member of, those of the
+	// panels they facilitate and those of the cycles their assessor organisation assesses
+	// (Team.Evaluates, Facilitates and Assesses decide).
+	For *auth.Identity
 }
 
 // ListTeams lists teams by cycle (newest first), then council name, with their panels and
@@ -308,6 +313,12 @@ func ListTeams(ctx context.Context, d *db.DB, f TeamFilter) ([]Team, error) {
 	}
 	if f.PublishedOnly {
 		q += " AND t.published_at IS NOT NULL"
+	}
+	if f.For != nil {
+		args = append(args, f.For.PersonID)
+		q += fmt.Sprintf(` AND (t.id IN (SELECT team_id FROM evaluation_team_members WHERE person_id = $%d)
+			OR t.panel_id IN (SELECT id FROM panels WHERE organisation_id IN (%s)) OR c.assessor_id IN (%s))`,
+			len(args), idList(f.For.OrganisationsFor(auth.Facilitator)), idList(f.For.OrganisationsFor(auth.Assessor)))
 	}
 	q += " ORDER BY c.starts_on DESC, c.id DESC, t.council_name"
 	ts, err := db.Collect(ctx, d.Read, scanTeam, q, args...)
@@ -335,17 +346,17 @@ func fillTeams(ctx context.Context, d *db.DB, ts []Team) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	ps, err := panels.ListPanels(ctx, d)
+	type member struct{ team, person int64 }
+	ids, panelIDs := make([]int64, len(ts)), make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i], panelIDs[i] = t.ID, t.PanelID
+	}
+	byID, err := panels.PanelsByID(ctx, d, panelIDs)
 	if err != nil {
 		return err
 	}
-	byID := map[int64]panels.Panel{}
-	for _, p := range ps {
-		byID[p.ID] = p
-	}
-	type member struct{ team, person int64 }
 	ms, err := db.Collect(ctx, d.Read, func(s db.Scanner) (m member, err error) { err = s.Scan(&m.team, &m.person); return m, err },
-		`SELECT team_id, person_id FROM evaluation_team_members ORDER BY assigned_at, person_id`)
+		`SELECT team_id, person_id FROM evaluation_team_members WHERE team_id IN (`+idList(ids)+`) ORDER BY assigned_at, person_id`)
 	if err != nil {
 		return fmt.Errorf("list team members: %w", err)
 	}
@@ -361,6 +372,19 @@ func fillTeams(ctx context.Context, d *db.DB, ts []Team) error {
 		}
 	}
 	return nil
+}
+
+// idList writes ids for an IN list: numbers only, so nothing a person typed; NULL for none,
+// which matches nothing.
+func idList(ids []int64) string {
+	if len(ids) == 0 {
+		return "NULL"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(out, ", ")
 }
 
 // Person is someone named on a page.

@@ -43,12 +43,13 @@ func levelColumns() []string {
 	return out
 }
 
-func init() {
+// levelTotalsMigration adds LevelTotals' table (evaluation/2), filled from the ratings.
+func levelTotalsMigration() db.Migration {
 	var cols []string
 	for _, c := range levelColumns() {
 		cols = append(cols, "\t"+c+" BIGINT NOT NULL")
 	}
-	Migrations = append(Migrations, db.Migration{
+	return db.Migration{
 		Component: "evaluation", Version: 2, Name: "running totals of each team's ratings by level",
 		NotSafeUnderOldCode: "old servers would save agreed and independent ratings without updating the totals; " +
 			"stop them all, or run roundtable figures rebuild once they have stopped",
@@ -59,5 +60,5 @@ CREATE TABLE evaluation_level_totals (
 	team_id BIGINT PRIMARY KEY REFERENCES evaluation_teams(id),
 ` + strings.Join(cols, ",\n") + `
 );
-`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return LevelTotals.Rebuild(ctx, tx, d) }})
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return LevelTotals.Rebuild(ctx, tx, d) }}
 }

@@ -12,6 +12,7 @@ import (
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
+	"roundtable/internal/platform/totals"
 )
 
 // Assessor is a person asked to assess a programme's bids.
@@ -143,10 +144,67 @@ func IsAssessor(ctx context.Context, q querier, programmeID, personID int64) (bo
 	return n > 0, err
 }
 
-// BidsToAssess lists the submitted bids in the programmes the person assesses.
-func BidsToAssess(ctx context.Context, d *db.DB, personID int64) ([]Bid, error) {
-	return listBids(ctx, d, `WHERE b.submitted_at IS NOT NULL AND b.programme_id IN
-		(SELECT programme_id FROM funding_assessors WHERE person_id = $1)`, personID)
+// AssessRow is one bid to assess and where the assessor is with it.
+type AssessRow struct {
+	Bid    Bid
+	Status string
+}
+
+// assessPageSQL is a page of bids to assess ($1 the assessor, $2 and $3 the limit and offset);
+// TestBidsToAssessReadThroughTheIndexes checks its plan.
+const assessPageSQL = `SELECT b.id, b.programme_id, b.council_id, o.name, b.title,
+		(SELECT c.conflicted FROM funding_conflicts c WHERE c.bid_id = b.id AND c.person_id = $1),
+		EXISTS (SELECT 1 FROM funding_scores s WHERE s.bid_id = b.id AND s.person_id = $1),
+		EXISTS (SELECT 1 FROM funding_outcomes fo WHERE fo.bid_id = b.id)
+		FROM funding_assessors a JOIN funding_bids b ON b.programme_id = a.programme_id AND b.submitted_at IS NOT NULL
+		JOIN organisations o ON o.id = b.council_id
+		WHERE a.person_id = $1 ORDER BY a.programme_id DESC, b.id LIMIT $2 OFFSET $3`
+
+// BidsToAssessPage reads one page of the submitted bids in the programmes the person assesses,
+// newest programme first, with where the person is with each, in one query: the programmes
+// through funding_assessors_person_programme and each one's bids through
+// funding_bids_programme_submitted, in the order of the page (SQLite sorts one programme's bids
+// at a time), so a page reads little more than its own rows.
+func BidsToAssessPage(ctx context.Context, d *db.DB, personID int64, limit, offset int) ([]AssessRow, error) {
+	return db.Collect(ctx, d.Read, func(rows db.Scanner) (AssessRow, error) {
+		var r AssessRow
+		var conflicted sql.NullInt64
+		var scored, decided bool
+		if err := rows.Scan(&r.Bid.ID, &r.Bid.ProgrammeID, &r.Bid.CouncilID, &r.Bid.CouncilName, &r.Bid.Title, &conflicted, &scored, &decided); err != nil {
+			return r, err
+		}
+		r.Status = "Declare interests"
+		switch {
+		case decided:
+			r.Status = "Decided"
+		case conflicted.Valid && conflicted.Int64 == 1:
+			r.Status = "Conflict of interest: not scoring"
+		case scored:
+			r.Status = "Scored"
+		case conflicted.Valid:
+			r.Status = "Ready to score"
+		}
+		return r, nil
+	}, assessPageSQL, personID, limit, offset)
+}
+
+// ProgrammeBidTotals count each programme's submitted bids, recounted when a bid is
+// submitted, so an assessor's count of bids to assess adds up one row per programme.
+var ProgrammeBidTotals = totals.Totals{
+	Name: "submitted bids of each programme", Table: "funding_programme_bid_totals",
+	Key: "programme_id", Columns: []string{"submitted"}, KeyOf: "b.programme_id",
+	Count: func(db.Dialect) string {
+		return `SELECT b.programme_id, COUNT(*) FROM funding_bids b WHERE b.submitted_at IS NOT NULL AND {{only}} GROUP BY b.programme_id`
+	},
+}
+
+// CountBidsToAssess counts the submitted bids in the programmes the person assesses, from the
+// programmes' running totals.
+func CountBidsToAssess(ctx context.Context, d *db.DB, personID int64) (int, error) {
+	var n int
+	err := d.Read.QueryRowContext(ctx, `SELECT COALESCE(SUM(t.submitted), 0) FROM funding_assessors a
+		JOIN funding_programme_bid_totals t ON t.programme_id = a.programme_id WHERE a.person_id = $1`, personID).Scan(&n)
+	return n, err
 }
 
 // GetAssessment loads a bid's declarations, scores and outcome.

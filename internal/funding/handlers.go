@@ -139,25 +139,17 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 	if id.Has(auth.CouncilOfficer) {
 		if c, err := h.councilOf(ctx, id); err == nil {
 			v.Council = c
-			if v.Bids, err = BidsOfCouncil(ctx, h.db, c.ID); err != nil {
+			if v.Bids, err = BidHeadingsOfCouncil(ctx, h.db, c.ID); err != nil {
 				return err
 			}
 		}
 	}
-	all, err := BidsWithParticipant(ctx, h.db, id.PersonID)
-	if err != nil {
+	if v.TookPart, err = SubmittedBidHeadingsWithParticipant(ctx, h.db, id.PersonID); err != nil {
 		return err
 	}
-	for _, b := range all {
-		if b.Submitted() {
-			v.TookPart = append(v.TookPart, b)
-		}
-	}
-	toAssess, err := BidsToAssess(ctx, h.db, id.PersonID)
-	if err != nil {
+	if v.Assessing, err = CountBidsToAssess(ctx, h.db, id.PersonID); err != nil {
 		return err
 	}
-	v.Assessing = len(toAssess)
 	return rd.Render(w, r, http.StatusOK, "funding/home", v)
 }
 
@@ -286,6 +278,10 @@ func (h *Handlers) createProgramme(w http.ResponseWriter, r *http.Request, rd *w
 	return web.Redirect(w, r, fmt.Sprintf("/funding/programmes/%d", id))
 }
 
+// programmeBidsPerPage is how many bids the funder sees on a page of a programme: a national
+// programme has hundreds.
+const programmeBidsPerPage = 25
+
 // ProgrammeView is one programme's page.
 type ProgrammeView struct {
 	web.Page
@@ -295,7 +291,10 @@ type ProgrammeView struct {
 	TimeLeft  string
 	Council   directory.Organisation
 	Bid       *Bid
+	// Bids are the funder's page of the programme's bids (Pager), of BidCount.
 	Bids      []Bid
+	BidCount  int
+	Pager     web.Pager
 	Kinds     []web.Option
 	Error     string
 	Assessors []Assessor
@@ -306,6 +305,11 @@ type ProgrammeView struct {
 	// Candidates are the people the funder can ask to assess: assessors, members with lived
 	// experience and the funder's own staff.
 	Candidates []web.Option
+	// FindMember says the panel members are too many to list, so the funder finds them by
+	// name (MemberName) first.
+	FindMember   bool
+	MemberName   string
+	MembersFound int
 }
 
 func (h *Handlers) programmeView(r *http.Request, f web.Form) (*ProgrammeView, error) {
@@ -325,15 +329,21 @@ func (h *Handlers) programmeView(r *http.Request, f web.Form) (*ProgrammeView, e
 		TimeLeft: TimeLeft(now, p.ClosesAt),
 		Kinds:    []web.Option{{Value: "capital", Text: "Capital", Hint: "For buying or building homes."}, {Value: "revenue", Text: "Revenue", Hint: "For support and running costs."}}}
 	if funder && p.Published() {
-		if v.Bids, err = BidsOfProgramme(ctx, h.db, p.ID); err != nil {
+		v.Pager = web.PageFrom(r, programmeBidsPerPage, "Pages of bids")
+		if v.Bids, v.BidCount, err = BidsOfProgrammePage(ctx, h.db, p.ID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 			return nil, err
+		}
+		v.Pager.Of(r, v.BidCount)
+		if v.Pager.Number > v.Pager.Pages {
+			return nil, errs.New(errs.NotFound, "There is no page %d of bids: there are %d.", v.Pager.Number, v.Pager.Pages)
 		}
 	}
 	if funder {
 		if v.Assessors, err = Assessors(ctx, h.db, p.ID); err != nil {
 			return nil, err
 		}
-		if v.Candidates, err = h.candidates(ctx); err != nil {
+		v.MemberName = strings.TrimSpace(r.URL.Query().Get("member"))
+		if v.Candidates, v.FindMember, v.MembersFound, err = h.candidates(ctx, v.MemberName); err != nil {
 			return nil, err
 		}
 	}
@@ -348,14 +358,8 @@ func (h *Handlers) programmeView(r *http.Request, f web.Form) (*ProgrammeView, e
 		if c, err := h.councilOf(ctx, id); err == nil {
 			v.Council = c
 			v.CanBid = p.EligibleCouncil(c.CouncilCode)
-			bids, err := BidsOfCouncil(ctx, h.db, c.ID)
-			if err != nil {
+			if v.Bid, err = BidOfCouncil(ctx, h.db, p.ID, c.ID); err != nil {
 				return nil, err
-			}
-			for i := range bids {
-				if bids[i].ProgrammeID == p.ID {
-					v.Bid = &bids[i]
-				}
 			}
 		}
 	}

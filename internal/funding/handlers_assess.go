@@ -1,38 +1,70 @@
 package funding
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"roundtable/internal/platform/auth"
+	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/errs"
 	"roundtable/internal/platform/web"
 )
 
-func (h *Handlers) candidates(ctx context.Context) ([]web.Option, error) {
-	rows, err := h.db.Read.QueryContext(ctx, `SELECT DISTINCT p.id, p.display_name, m.role FROM people p JOIN memberships m ON m.person_id = p.id
-		WHERE m.role IN ('assessor', 'member', 'funder') AND p.disabled_at IS NULL ORDER BY p.display_name, p.id`)
-	if err != nil {
-		return nil, err
+// maxListedMembers is how many panel members the list of possible assessors holds before the
+// funder must find them by name: nationally there are thousands.
+const maxListedMembers = 100
+
+// candidates are the people the funder may ask to assess, by name: assessors and the funder's
+// staff, and panel members; when those are more than maxListedMembers, only the members whose
+// name starts with name (none when it is empty, found of them), and find says to ask for a name.
+func (h *Handlers) candidates(ctx context.Context, name string) (out []web.Option, find bool, found int, err error) {
+	type person struct {
+		id         int64
+		name, role string
 	}
-	defer rows.Close()
-	out := []web.Option{{Value: "", Text: "Choose a person"}}
-	seen := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		var name, role string
-		if err := rows.Scan(&id, &name, &role); err != nil {
-			return nil, err
+	scan := func(s db.Scanner) (person, error) {
+		var p person
+		return p, s.Scan(&p.id, &p.name, &p.role)
+	}
+	const cols = `SELECT p.id, p.display_name, m.role FROM people p JOIN memberships m ON m.person_id = p.id WHERE p.disabled_at IS NULL AND `
+	people, err := db.Collect(ctx, h.db.Read, scan, cols+`m.role IN ('assessor', 'funder')`)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	members, err := db.Collect(ctx, h.db.Read, scan, cols+`m.role = 'member' LIMIT $1`, maxListedMembers+1)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	if find = len(members) > maxListedMembers; find {
+		members = nil
+		if name != "" {
+			like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(name)) + "%"
+			if members, err = db.Collect(ctx, h.db.Read, scan, cols+`m.role = 'member' AND lower(p.display_name) LIKE $1 ESCAPE '\'
+				ORDER BY p.display_name, p.id LIMIT $2`, like, maxListedMembers); err != nil {
+				return nil, false, 0, err
+			}
 		}
-		if seen[id] {
+	}
+	found = len(members)
+	people = append(people, members...)
+	slices.SortStableFunc(people, func(a, b person) int {
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
+	})
+	out = []web.Option{{Value: "", Text: "Choose a person"}}
+	seen := map[int64]bool{}
+	for _, p := range people {
+		if seen[p.id] {
 			continue
 		}
-		seen[id] = true
-		out = append(out, web.Option{Value: strconv.FormatInt(id, 10), Text: name + " (" + auth.Role(role).Label() + ")"})
+		seen[p.id] = true
+		out = append(out, web.Option{Value: strconv.FormatInt(p.id, 10), Text: p.name + " (" + auth.Role(p.role).Label() + ")"})
 	}
-	return out, rows.Err()
+	return out, find, found, nil
 }
 
 func (h *Handlers) addAssessor(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -63,44 +95,32 @@ func (h *Handlers) addAssessor(w http.ResponseWriter, r *http.Request, rd *web.R
 	return web.Redirect(w, r, fmt.Sprintf("/funding/programmes/%d#assessors", pid))
 }
 
-// AssessListView lists the bids a person is asked to assess.
+// AssessListView lists the bids a person is asked to assess, a page at a time.
 type AssessListView struct {
 	web.Page
-	Rows []AssessRow
+	Rows  []AssessRow
+	Total int
+	Pager web.Pager
 }
 
-// AssessRow is one bid to assess and where the assessor is with it.
-type AssessRow struct {
-	Bid    Bid
-	Status string
-}
+// assessPerPage is how many bids to assess a page shows: an assessor of many programmes has
+// thousands.
+const assessPerPage = 50
 
 func (h *Handlers) assessList(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	ctx := r.Context()
 	me := auth.From(ctx).PersonID
-	bids, err := BidsToAssess(ctx, h.db, me)
-	if err != nil {
+	v := &AssessListView{Page: web.Page{Title: "Bids to assess", Back: "/funding"}, Pager: web.PageFrom(r, assessPerPage, "Pages of bids to assess")}
+	var err error
+	if v.Total, err = CountBidsToAssess(ctx, h.db, me); err != nil {
 		return err
 	}
-	v := &AssessListView{Page: web.Page{Title: "Bids to assess", Back: "/funding"}}
-	for _, b := range bids {
-		a, err := GetAssessment(ctx, h.db, b.ID)
-		if err != nil {
-			return err
-		}
-		c, s := a.Mine(me)
-		st := "Declare interests"
-		switch {
-		case a.Outcome != nil:
-			st = "Decided"
-		case c != nil && c.Conflicted:
-			st = "Conflict of interest: not scoring"
-		case s != nil:
-			st = "Scored"
-		case c != nil:
-			st = "Ready to score"
-		}
-		v.Rows = append(v.Rows, AssessRow{Bid: b, Status: st})
+	v.Pager.Of(r, v.Total)
+	if v.Pager.Number > v.Pager.Pages {
+		return errs.New(errs.NotFound, "There is no page %d of bids to assess: there are %d.", v.Pager.Number, v.Pager.Pages)
+	}
+	if v.Rows, err = BidsToAssessPage(ctx, h.db, me, v.Pager.Limit(), v.Pager.Offset()); err != nil {
+		return err
 	}
 	return rd.Render(w, r, http.StatusOK, "funding/assess", v)
 }

@@ -597,3 +597,127 @@ func subjects(ms []apptest.Message) []string {
 	}
 	return out
 }
+
+// TestBidListsPaged: an assessor's bids to assess (50 a page) and a funder's bids on a
+// programme (25 a page) are paged, counted right, the next page holding the next bids, and a
+// page past the last a clear 404.
+func TestBidListsPaged(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		w := newWorld(t, d, start)
+		ctx := context.Background()
+		prog, err := funding.CreateProgramme(ctx, d, nil, funding.NewProgramme{Name: "Paged programme", Purpose: "Homes.",
+			HomesTarget: 10, OpensAt: start, ClosesAt: start.AddDate(0, 1, 0), RequiredTypes: []directory.StakeholderType{directory.LivedExperience},
+			Questions: []string{"Who took part?"}}, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := funding.AddPot(ctx, d, nil, prog, funding.NewPot{Name: "Capital", Kind: "capital", AmountPence: 100_000, BidLimitPence: 100_000}, start); err != nil {
+			t.Fatal(err)
+		}
+		if err := funding.Publish(ctx, d, nil, prog, start); err != nil {
+			t.Fatal(err)
+		}
+		w.expect("POST", fmt.Sprintf("/funding/programmes/%d/assessors", prog), "funder", url.Values{"assessor": {fmt.Sprint(w.ids["assessor"])}}, 303)
+		// 60 councils' bids, written straight in: the first 55 submitted, the rest drafts.
+		rows, err := d.Read.QueryContext(ctx, "SELECT organisation_id FROM councils WHERE organisation_id IS NOT NULL ORDER BY organisation_id LIMIT 60")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var councils []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			councils = append(councils, id)
+		}
+		rows.Close()
+		for i, c := range councils {
+			var submitted any
+			if i < 55 {
+				submitted = start
+			}
+			if _, err := d.Write.ExecContext(ctx, `INSERT INTO funding_bids (programme_id, council_id, title, created_at, updated_at, submitted_at)
+				VALUES ($1, $2, $3, $4, $4, $5)`, prog, c, fmt.Sprintf("Bid number %02d", i), start, submitted); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := app.RebuildTotals(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		titles := regexp.MustCompile(`>Bid number (\d\d)</a>`)
+		listed := func(body string) []string {
+			var out []string
+			for _, m := range titles.FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		// The assessor: 55 submitted bids, 50 then 5, in the order they were started.
+		w.expect("GET", "/funding", "assessor", nil, 200, `Bids to assess</a> (55)`)
+		first := w.expect("GET", "/funding/assess", "assessor", nil, 200, "55 bids", `href="/funding/assess?page=2"`).Body.String()
+		if got := listed(first); len(got) != 50 || got[0] != "00" || got[49] != "49" {
+			t.Errorf("assessor's first page: %v", got)
+		}
+		second := w.expect("GET", "/funding/assess?page=2", "assessor", nil, 200, `href="/funding/assess"`, "Declare interests").Body.String()
+		if got := listed(second); len(got) != 5 || got[0] != "50" || got[4] != "54" || strings.Contains(second, "page=3") {
+			t.Errorf("assessor's second page: %v", got)
+		}
+		w.expect("GET", "/funding/assess?page=3", "assessor", nil, 404, "Page not found")
+		// The funder's programme page: all 60 bids, drafts included, 25 a page.
+		page := fmt.Sprintf("/funding/programmes/%d", prog)
+		cells := regexp.MustCompile(`Bid number|Being written`)
+		body := w.expect("GET", page, "funder", nil, 200, "60 councils have started a bid", `href="`+page+`?page=2"`).Body.String()
+		if n := strings.Count(body, `/moderate">Scores and outcome`); n != 25 {
+			t.Errorf("funder's first page has %d submitted bids, want 25", n)
+		}
+		body = w.expect("GET", page+"?page=3", "funder", nil, 200, `href="`+page+`?page=2"`).Body.String()
+		if n, drafts := strings.Count(body, `/moderate">Scores and outcome`), strings.Count(body, "Being written"); n != 5 || drafts != 5 {
+			t.Errorf("funder's third page has %d submitted and %d drafts, want 5 and 5 (%v)", n, drafts, cells.FindAllString(body, -1))
+		}
+		w.expect("GET", page+"?page=4", "funder", nil, 404, "Page not found")
+	})
+}
+
+// TestAssessorsFoundByName: with more panel members than the list holds, the funder finds
+// them by the start of their name; the few assessors and funder's staff are always listed.
+func TestAssessorsFoundByName(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		w := newWorld(t, d, start)
+		ctx := context.Background()
+		prog, err := funding.CreateProgramme(ctx, d, nil, funding.NewProgramme{Name: "Found programme", Purpose: "Homes.",
+			HomesTarget: 10, OpensAt: start, ClosesAt: start.AddDate(0, 1, 0), RequiredTypes: []directory.StakeholderType{directory.LivedExperience},
+			Questions: []string{"Who took part?"}}, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := fmt.Sprintf("/funding/programmes/%d", prog)
+		// Few members: everyone is listed and there is nothing to find.
+		body := w.expect("GET", page, "funder", nil, 200, "(Independent assessor)").Body.String()
+		if strings.Contains(body, "Find a panel member by name") || !strings.Contains(body, "(Member with lived experience)") {
+			t.Fatalf("with few members the list should hold them all and ask for no name")
+		}
+		lhp := w.ids["lhp"]
+		for i := range 101 {
+			var id int64
+			if err := d.Write.QueryRowContext(ctx, `INSERT INTO people (login, display_name, created_at) VALUES ($1, $2, $3) RETURNING id`,
+				fmt.Sprintf("many%03d", i), fmt.Sprintf("Zed Many %03d", i), start).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Write.ExecContext(ctx, `INSERT INTO memberships (person_id, organisation_id, role, created_at) VALUES ($1, $2, 'member', $3)`, id, lhp, start); err != nil {
+				t.Fatal(err)
+			}
+		}
+		body = w.expect("GET", page, "funder", nil, 200, "Find a panel member by name", "(Independent assessor)").Body.String()
+		if strings.Contains(body, "Zed Many") {
+			t.Errorf("with 100 or more members, none should be listed before a name is given")
+		}
+		body = w.expect("GET", page+"?member=zed+many+05", "funder", nil, 200, "Zed Many 050", "Zed Many 059", "(Independent assessor)").Body.String()
+		if strings.Contains(body, "Zed Many 060") || strings.Contains(body, "Zed Many 049") {
+			t.Errorf("the search should list only names starting with it")
+		}
+		w.expect("GET", page+"?member=%25", "funder", nil, 200, "No panel member’s name starts with “%”")
+	})
+}

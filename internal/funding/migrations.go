@@ -323,5 +323,24 @@ CREATE TABLE funding_programme_scores (
 	score INTEGER NOT NULL,
 	PRIMARY KEY (programme_id, council_id)
 );
-`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return ProgrammeScores.Rebuild(ctx, tx, d) }})
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error { return ProgrammeScores.Rebuild(ctx, tx, d) }},
+		db.Migration{
+			Component: "funding", Version: 11, Name: "bids to assess read a page at a time, and counted per programme",
+			NotSafeUnderOldCode: "old servers would submit bids without updating the count of each programme's submitted bids; " +
+				"stop them all, or run roundtable figures rebuild once they have stopped",
+			SQL: `
+-- An assessor's list walks their programmes in order and each one's submitted bids in order,
+-- so a page of it reads its own rows; how many there are is the sum of a few running totals
+-- (ProgrammeBidTotals), not a count over thousands of bids (issue 15).
+CREATE INDEX funding_assessors_person_programme ON funding_assessors(person_id, programme_id);
+CREATE INDEX funding_bids_programme_submitted ON funding_bids(programme_id, id) WHERE submitted_at IS NOT NULL;
+-- A member's own page lists what they said without reading every contribution.
+CREATE INDEX funding_contributions_person ON funding_contributions(person_id, activity_id);
+CREATE TABLE funding_programme_bid_totals (
+	programme_id BIGINT PRIMARY KEY REFERENCES funding_programmes(id),
+	submitted BIGINT NOT NULL
+);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+				return ProgrammeBidTotals.Rebuild(ctx, tx, d)
+			}})
 }

@@ -436,41 +436,108 @@ func BidsWithParticipant(ctx context.Context, d *db.DB, personID int64) ([]Bid, 
 		JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1)`, personID)
 }
 
-func listBids(ctx context.Context, d *db.DB, where string, arg any) ([]Bid, error) {
-	rows, err := d.Read.QueryContext(ctx, "SELECT "+bidColumns+" FROM funding_bids b JOIN organisations o ON o.id = b.council_id "+where+" ORDER BY b.id", arg)
+func listBids(ctx context.Context, d *db.DB, where string, args ...any) ([]Bid, error) {
+	return listBidsThen(ctx, d, where+" ORDER BY b.id", args...)
+}
+
+// listBidsThen reads the bids the rest of the query picks (conditions, order, limit), then the
+// amounts of those bids alone.
+func listBidsThen(ctx context.Context, d *db.DB, rest string, args ...any) ([]Bid, error) {
+	rows, err := d.Read.QueryContext(ctx, "SELECT "+bidColumns+" FROM funding_bids b JOIN organisations o ON o.id = b.council_id "+rest, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Bid
-	index := map[int64]int{}
 	for rows.Next() {
 		b, err := scanBid(rows)
 		if err != nil {
 			return nil, err
 		}
-		b.Amounts = map[int64]int64{}
-		index[b.ID] = len(out)
 		out = append(out, b)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	arows, err := d.Read.QueryContext(ctx, "SELECT a.bid_id, a.pot_id, a.amount_pence FROM funding_bid_amounts a JOIN funding_bids b ON b.id = a.bid_id "+where, arg)
+	return out, addAmounts(ctx, d, out)
+}
+
+// addAmounts reads what each of the bids asks for from each pot, for those bids alone.
+func addAmounts(ctx context.Context, d *db.DB, bids []Bid) error {
+	if len(bids) == 0 {
+		return nil
+	}
+	index := map[int64]int{}
+	ids := make([]string, len(bids))
+	for i := range bids {
+		bids[i].Amounts = map[int64]int64{}
+		index[bids[i].ID] = i
+		ids[i] = strconv.FormatInt(bids[i].ID, 10)
+	}
+	arows, err := d.Read.QueryContext(ctx, "SELECT bid_id, pot_id, amount_pence FROM funding_bid_amounts WHERE bid_id IN ("+strings.Join(ids, ", ")+")")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer arows.Close()
 	for arows.Next() {
 		var bid, pot, amount int64
 		if err := arows.Scan(&bid, &pot, &amount); err != nil {
-			return nil, err
+			return err
 		}
 		if i, ok := index[bid]; ok {
-			out[i].Amounts[pot] = amount
+			bids[i].Amounts[pot] = amount
 		}
 	}
-	return out, arows.Err()
+	return arows.Err()
+}
+
+// BidsOfProgrammePage reads one page of a programme's bids by their headings and amounts, in
+// the order they were started, through the programme's unique index, and how many there are.
+func BidsOfProgrammePage(ctx context.Context, d *db.DB, programmeID int64, limit, offset int) ([]Bid, int, error) {
+	var n int
+	if err := d.Read.QueryRowContext(ctx, "SELECT count(*) FROM funding_bids WHERE programme_id = $1", programmeID).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	// The page's ids first, from the programme's index alone; then only their rows.
+	bids, err := bidHeadings(ctx, d, `WHERE b.id IN (SELECT id FROM funding_bids WHERE programme_id = $1 ORDER BY id LIMIT $2 OFFSET $3)
+		ORDER BY b.id`, programmeID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	return bids, n, addAmounts(ctx, d, bids)
+}
+
+// bidHeadings reads what a list of bids names: each one's council, title and whether it was
+// submitted, without the long answers or the amounts.
+func bidHeadings(ctx context.Context, d *db.DB, rest string, args ...any) ([]Bid, error) {
+	return db.Collect(ctx, d.Read, func(s db.Scanner) (Bid, error) {
+		var b Bid
+		var submitted sql.NullTime
+		err := s.Scan(&b.ID, &b.ProgrammeID, &b.CouncilID, &b.CouncilName, &b.Title, &submitted)
+		b.SubmittedAt = nullTime(submitted)
+		return b, err
+	}, "SELECT b.id, b.programme_id, b.council_id, o.name, b.title, b.submitted_at FROM funding_bids b JOIN organisations o ON o.id = b.council_id "+rest, args...)
+}
+
+// BidHeadingsOfCouncil lists the council's bids by their headings (bidHeadings).
+func BidHeadingsOfCouncil(ctx context.Context, d *db.DB, councilID int64) ([]Bid, error) {
+	return bidHeadings(ctx, d, "WHERE b.council_id = $1 ORDER BY b.id", councilID)
+}
+
+// SubmittedBidHeadingsWithParticipant lists by their headings the submitted bids whose
+// activities the person took part in.
+func SubmittedBidHeadingsWithParticipant(ctx context.Context, d *db.DB, personID int64) ([]Bid, error) {
+	return bidHeadings(ctx, d, `WHERE b.submitted_at IS NOT NULL AND b.id IN (SELECT ba.bid_id FROM funding_bid_activities ba
+		JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1) ORDER BY b.id`, personID)
+}
+
+// BidOfCouncil is the council's bid to the programme, if it has started one.
+func BidOfCouncil(ctx context.Context, d *db.DB, programmeID, councilID int64) (*Bid, error) {
+	bids, err := listBidsThen(ctx, d, "WHERE b.programme_id = $1 AND b.council_id = $2", programmeID, councilID)
+	if err != nil || len(bids) == 0 {
+		return nil, err
+	}
+	return &bids[0], nil
 }
 
 // TookPart reports whether the person took part in an activity the bid uses as evidence.
@@ -672,6 +739,9 @@ func Submit(ctx context.Context, d *db.DB, by *auth.Identity, bidID, councilID i
 			if err := t.Recount(ctx, tx, d.Dialect, b.ProgrammeID); err != nil {
 				return err
 			}
+		}
+		if err := ProgrammeBidTotals.Recount(ctx, tx, d.Dialect, b.ProgrammeID); err != nil {
+			return err
 		}
 		if err := tellTookPart(ctx, tx, b, now); err != nil {
 			return err

@@ -2,6 +2,7 @@ package funding_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -277,5 +278,35 @@ func TestMoneyAndTime(t *testing.T) {
 		if got := funding.TimeLeft(deadline.Add(-d), deadline); got != want {
 			t.Errorf("TimeLeft %v before = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestBidsToAssessReadThroughTheIndexes: a page of bids to assess walks the assessor's
+// programmes in order and each one's submitted bids through its index, sorting at most one
+// programme's bids at a time (SQLite sorts the right part of the order) and never every bid,
+// even on a live SQLite database with no planner statistics.
+func TestBidsToAssessReadThroughTheIndexes(t *testing.T) {
+	d := dbtest.SQLite(t, app.Migrations())
+	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+funding.AssessPageSQL, 1, 50, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(plan, "\n")
+	if !strings.Contains(joined, "funding_assessors_person_programme") || !strings.Contains(joined, "funding_bids_programme_submitted") ||
+		strings.Contains(joined, "TEMP B-TREE FOR ORDER BY") {
+		t.Errorf("bids to assess are not read through the indexes in order:\n%s", joined)
 	}
 }

@@ -3,6 +3,8 @@ package panels
 import (
 	"context"
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -67,15 +69,96 @@ type PanelView struct {
 	text
 	Panel                          Panel
 	Insider, Facilitates, IsMember bool
-	Members                        []Member
-	Named                          []Member
-	Meetings                       []Meeting
+	// MemberCount counts the members and facilitators an insider may list on their own page;
+	// Named are those who chose to be named, for everyone else.
+	MemberCount int
+	Named       []Member
+	// Meetings are the next few to come and the last few held; MeetingCount counts them all,
+	// on their own page.
+	Meetings     []Meeting
+	MeetingCount int
 	// Recommendations are the newest ones, a page at a time (Pager); Overdue counts all of
 	// the panel's overdue answers.
 	Recommendations []Recommendation
 	Pager           web.Pager
 	Overdue         int
 	Now             time.Time
+}
+
+// A panel's page shows its next few meetings and the last few held; the rest are on the
+// meetings page, a page at a time, as its members are on theirs.
+const (
+	panelMeetingsComing = 5
+	panelMeetingsPast   = 5
+	meetingsPerPage     = 20
+	membersPerPage      = 50
+)
+
+// MeetingsView is a panel's meetings, newest first, a page at a time.
+type MeetingsView struct {
+	web.Page
+	Panel    Panel
+	Meetings []Meeting
+	Total    int
+	Coming   int
+	Pager    web.Pager
+}
+
+func (h *Handlers) meetings(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
+	p, me, err := h.panelFor(r)
+	if err != nil {
+		return err
+	}
+	if !p.Insider(me) {
+		return errs.New(errs.NotFound, "")
+	}
+	ctx := r.Context()
+	v := &MeetingsView{Page: web.Page{Title: "Meetings of " + p.Name, Back: "/panels/" + p.Slug}, Panel: p,
+		Pager: web.PageFrom(r, meetingsPerPage, "Pages of meetings")}
+	if v.Total, v.Coming, err = CountMeetings(ctx, h.db, p.ID, h.opt.Now()); err != nil {
+		return err
+	}
+	v.Pager.Of(r, v.Total)
+	if v.Pager.Number > v.Pager.Pages {
+		return errs.New(errs.NotFound, "")
+	}
+	if v.Meetings, err = MeetingsPage(ctx, h.db, p.ID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
+		return err
+	}
+	return rd.Render(w, r, http.StatusOK, "panels/meetings", v)
+}
+
+// MembersView is a panel's members and facilitators, a page at a time, for the panel alone.
+type MembersView struct {
+	web.Page
+	Panel   Panel
+	Members []Member
+	Total   int
+	Pager   web.Pager
+}
+
+func (h *Handlers) members(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
+	p, me, err := h.panelFor(r)
+	if err != nil {
+		return err
+	}
+	if !p.Insider(me) {
+		return errs.New(errs.NotFound, "")
+	}
+	ctx := r.Context()
+	v := &MembersView{Page: web.Page{Title: "Members of " + p.Name, Back: "/panels/" + p.Slug}, Panel: p,
+		Pager: web.PageFrom(r, membersPerPage, "Pages of members")}
+	if v.Total, err = CountMembers(ctx, h.db, p.ID); err != nil {
+		return err
+	}
+	v.Pager.Of(r, v.Total)
+	if v.Pager.Number > v.Pager.Pages {
+		return errs.New(errs.NotFound, "")
+	}
+	if v.Members, err = MembersPage(ctx, h.db, p.ID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
+		return err
+	}
+	return rd.Render(w, r, http.StatusOK, "panels/members", v)
 }
 
 // panelRecommendationsPerPage is how many recommendations a panel's page lists at a time; the
@@ -96,21 +179,18 @@ func (h *Handlers) panel(w http.ResponseWriter, r *http.Request, rd *web.Rendere
 	now := h.opt.Now()
 	v := &PanelView{Page: web.Page{Title: p.Name}, Panel: p, Insider: p.Insider(me), Facilitates: p.Facilitates(me),
 		IsMember: p.IsMember(me), Now: now}
-	members, err := Members(ctx, h.db, p.ID)
-	if err != nil {
-		return err
-	}
 	if v.Insider {
-		v.Members = members
-		if v.Meetings, err = ListMeetings(ctx, h.db, p.ID); err != nil {
+		if v.MemberCount, err = CountMembers(ctx, h.db, p.ID); err != nil {
 			return err
 		}
-	} else {
-		for _, m := range members {
-			if m.NamedPublicly && m.Role == auth.Member {
-				v.Named = append(v.Named, m)
-			}
+		if v.Meetings, err = MeetingsAround(ctx, h.db, p.ID, now, panelMeetingsComing, panelMeetingsPast); err != nil {
+			return err
 		}
+		if v.MeetingCount, _, err = CountMeetings(ctx, h.db, p.ID, now); err != nil {
+			return err
+		}
+	} else if v.Named, err = NamedMembers(ctx, h.db, p.ID); err != nil {
+		return err
 	}
 	v.Pager = web.PageFrom(r, panelRecommendationsPerPage, "Pages of recommendations")
 	f := Filter{PanelID: p.ID, PublicOnly: !v.Insider, Limit: panelRecommendationsPerPage + 1, Offset: v.Pager.Offset()}
@@ -367,6 +447,60 @@ func (v *MeetingView) ReplyText(personID int64) string {
 		return "Maybe"
 	}
 	return "No reply"
+}
+
+// ComingRows are the rows of the "Who is coming" table, one for each member, written by Go
+// rather than cell by cell by html/template: a national panel has a hundred members.
+func (v *MeetingView) ComingRows() template.HTML {
+	var b strings.Builder
+	for _, m := range v.Members {
+		if m.Role != auth.Member {
+			continue
+		}
+		b.WriteString(`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">`)
+		b.WriteString(html.EscapeString(m.Name))
+		b.WriteString(`</th><td class="govuk-table__cell">`)
+		b.WriteString(v.ReplyText(m.PersonID))
+		b.WriteString(`</td>`)
+		if v.Meeting.Recorded() {
+			b.WriteString(`<td class="govuk-table__cell">`)
+			if v.Meeting.Attended[m.PersonID] {
+				b.WriteString("Yes")
+			} else {
+				b.WriteString("No")
+			}
+			b.WriteString(`</td>`)
+		}
+		b.WriteString("</tr>\n")
+	}
+	return template.HTML(b.String())
+}
+
+// AttendedBoxes are the checkboxes of who attended, one for each member; the first one's id is
+// the field's, for the error summary's link.
+func (v *MeetingView) AttendedBoxes() template.HTML {
+	var b strings.Builder
+	first := true
+	for _, m := range v.Members {
+		if m.Role != auth.Member {
+			continue
+		}
+		id := "attended"
+		if !first {
+			id = "attended-" + strconv.FormatInt(m.PersonID, 10)
+		}
+		first = false
+		b.WriteString(`<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="` + id + `" name="attended" type="checkbox" value="`)
+		b.WriteString(strconv.FormatInt(m.PersonID, 10))
+		b.WriteString(`"`)
+		if v.Meeting.Attended[m.PersonID] {
+			b.WriteString(" checked")
+		}
+		b.WriteString(`><label class="govuk-label govuk-checkboxes__label" for="` + id + `">`)
+		b.WriteString(html.EscapeString(m.Name))
+		b.WriteString("</label></div>\n")
+	}
+	return template.HTML(b.String())
 }
 
 func (h *Handlers) meetingPage(w http.ResponseWriter, r *http.Request, rd *web.Renderer, status int, f web.Form) error {

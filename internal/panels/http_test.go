@@ -1,15 +1,20 @@
 package panels_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"roundtable/internal/accounts/accountstest"
 	"roundtable/internal/app"
 	"roundtable/internal/app/apptest"
+	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
 	"roundtable/internal/platform/db/dbtest"
 )
@@ -34,7 +39,8 @@ func (w *world) location(rec interface{ Result() *http.Response }) string {
 func TestJourney(t *testing.T) {
 	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
-		w.want(w.do("GET", "/panels/luton", "facilitator", nil), 200, `href="/people/new"`, "Arrange a meeting", "Test sam")
+		w.want(w.do("GET", "/panels/luton", "facilitator", nil), 200, `href="/people/new"`, "Arrange a meeting", `href="/panels/luton/members"`)
+		w.want(w.do("GET", "/panels/luton/members", "facilitator", nil), 200, "Test sam", "Test facilitator</a> (facilitator)")
 		lee := w.invite("Lee", w.luton)
 
 		// The profile: bad input, then saved; support needs seen only by Lee and facilitators.
@@ -283,5 +289,76 @@ func TestRegisterPages(t *testing.T) {
 		w.wantNot(rec, "Recommendation number 07", "Next")
 		w.advance(365 * 24 * time.Hour)
 		w.want(w.do("GET", "/panels/luton", "", nil), 200, "27 answers are overdue")
+	})
+}
+
+// TestPanelListsPaged: a panel's page shows its next meetings and the last ones held, with
+// every meeting on the meetings page and every member on the members page, each a page at a
+// time, counted right; a page past the last is not found.
+func TestPanelListsPaged(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		// 30 meetings a week apart, the last 7 still to come.
+		now := w.clock.Now()
+		for i := range 30 {
+			at := now.Add(time.Duration(i-22) * 7 * 24 * time.Hour).Add(time.Hour)
+			if _, err := d.Write.ExecContext(ctx, `INSERT INTO panel_meetings (panel_id, title, starts_at, created_at) VALUES ($1, $2, $3, $4)`,
+				w.luton.ID, fmt.Sprintf("Meeting number %02d", i), at.UTC(), now.UTC()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 60 more members, named so that they sort after the world's own.
+		for i := range 60 {
+			accountstest.Person(t, d, fmt.Sprintf("Zed member %02d", i), auth.Member, w.luton.OrganisationID)
+		}
+		numbers := func(rec *httptest.ResponseRecorder, re string) []string {
+			var out []string
+			for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(rec.Body.String(), -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		meeting := `>Meeting number (\d\d)</a>`
+		// The panel's page: the next 5 to come, soonest last, then the last 5 held.
+		rec := w.do("GET", "/panels/luton", "sam", nil)
+		w.want(rec, 200, "All 30 meetings", "All 64 members and facilitators")
+		if got := fmt.Sprint(numbers(rec, meeting)); got != "[26 25 24 23 22 21 20 19 18 17]" {
+			t.Errorf("panel page's meetings: %s", got)
+		}
+		w.wantNot(rec, "Zed member")
+		// The meetings page: 20, then 10, newest first.
+		rec = w.do("GET", "/panels/luton/meetings", "facilitator", nil)
+		w.want(rec, 200, "30 meetings, 8 still to come", `href="/panels/luton/meetings?page=2"`)
+		if got := numbers(rec, meeting); len(got) != 20 || got[0] != "29" || got[19] != "10" {
+			t.Errorf("meetings page 1: %v", got)
+		}
+		rec = w.do("GET", "/panels/luton/meetings?page=2", "sam", nil)
+		w.want(rec, 200, `href="/panels/luton/meetings"`)
+		if got := numbers(rec, meeting); len(got) != 10 || got[0] != "09" || got[9] != "00" {
+			t.Errorf("meetings page 2: %v", got)
+		}
+		w.want(w.do("GET", "/panels/luton/meetings?page=3", "sam", nil), 404)
+		// The members page: 50, then 14, members by name, then the facilitator.
+		member := `>(Test \w+|Zed member \d\d)</a>`
+		rec = w.do("GET", "/panels/luton/members", "sam", nil)
+		w.want(rec, 200, "64 members and facilitators", `href="/panels/luton/members?page=2"`)
+		if got := numbers(rec, member); len(got) != 50 || got[0] != "Test aisha" || got[49] != "Zed member 46" {
+			t.Errorf("members page 1: %v", got)
+		}
+		rec = w.do("GET", "/panels/luton/members?page=2", "sam", nil)
+		if got := numbers(rec, member); len(got) != 14 || got[0] != "Zed member 47" || got[13] != "Test facilitator" {
+			t.Errorf("members page 2: %v", got)
+		}
+		w.want(w.do("GET", "/panels/luton/members?page=3", "sam", nil), 404)
+		// Outside the panel neither list is there.
+		for _, who := range []string{"", "bpool-member", "officer"} {
+			if who == "" {
+				w.want(w.do("GET", "/panels/luton/members", who, nil), 303)
+				continue
+			}
+			w.want(w.do("GET", "/panels/luton/members", who, nil), 404)
+			w.want(w.do("GET", "/panels/luton/meetings", who, nil), 404)
+		}
 	})
 }

@@ -243,6 +243,17 @@ ALTER TABLE panel_messages ADD COLUMN email_status TEXT NOT NULL DEFAULT '';
 -- message telling of the change.
 ALTER TABLE panel_meetings ADD COLUMN changed_at {{time}};
 `,
+}, db.Migration{
+	Component: "panels", Version: 7, Name: "recommendations drafted and meetings attended, by person",
+	// Safe under old code: an index only.
+	SQL: `
+-- A member's own page lists what they drafted without reading every recommendation (issue 15).
+CREATE INDEX recommendations_drafted_by ON recommendations(drafted_by);
+-- And the meetings they attended, for their own page and their claims, and for payments'
+-- places at the table by person. IF NOT EXISTS: a database migrated before this release may
+-- have it from payments/3.
+CREATE INDEX IF NOT EXISTS panel_attendance_person ON panel_attendance(person_id, meeting_id);
+`,
 }}
 
 // Options configure the handlers.
@@ -289,7 +300,9 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("POST /notify/receipts", web.Public, wrap(h.receipt))
 	rt.Handle("GET /admin/messages", web.Roles(auth.Admin), wrap(h.health))
 	rt.Handle("GET /panels/{slug}", web.Public, wrap(h.panel))
+	rt.Handle("GET /panels/{slug}/members", web.SignedIn, wrap(h.members))
 	rt.Handle("GET /panels/{slug}/members/{person}", web.SignedIn, wrap(h.member))
+	rt.Handle("GET /panels/{slug}/meetings", web.SignedIn, wrap(h.meetings))
 	rt.Handle("GET /panels/{slug}/profile", web.Roles(auth.Member), wrap(h.profileForm))
 	rt.Handle("POST /panels/{slug}/profile", web.Roles(auth.Member), wrap(h.saveProfile))
 	rt.Handle("GET /panels/{slug}/meetings/new", web.Roles(auth.Facilitator), wrap(h.newMeetingForm))

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -110,6 +111,27 @@ func ListPanels(ctx context.Context, d *db.DB) ([]Panel, error) {
 	return out, nil
 }
 
+// PanelsByID reads the named panels' names and organisations, without counting their members,
+// for pages that only name them.
+func PanelsByID(ctx context.Context, d *db.DB, ids []int64) (map[int64]Panel, error) {
+	out := map[int64]Panel{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = strconv.FormatInt(id, 10)
+	}
+	ps, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Panel, error) {
+		var p Panel
+		return p, s.Scan(&p.ID, &p.Name, &p.Slug, &p.OrganisationID)
+	}, `SELECT id, name, slug, organisation_id FROM panels WHERE id IN (`+strings.Join(list, ", ")+`)`)
+	for _, p := range ps {
+		out[p.ID] = p
+	}
+	return out, err
+}
+
 // PanelBySlug finds a panel by its web name.
 func PanelBySlug(ctx context.Context, d *db.DB, slug string) (Panel, error) {
 	p, err := scanPanel(d.Read.QueryRowContext(ctx, `SELECT `+panelColumns+` WHERE p.slug = $1`, slug))
@@ -153,41 +175,60 @@ type Member struct {
 
 // Members lists the panel's members and facilitators, by name.
 func Members(ctx context.Context, d *db.DB, panelID int64) ([]Member, error) {
-	rows, err := d.Read.QueryContext(ctx, `
+	return membersWhere(ctx, d, "", "", panelID)
+}
+
+const memberColumns = `
 SELECT pe.id, pe.display_name, m.role, COALESCE(pr.named_publicly, FALSE), pr.person_id IS NOT NULL
 FROM panels p
 JOIN memberships m ON m.organisation_id = p.organisation_id AND m.role IN ('member', 'facilitator')
 JOIN people pe ON pe.id = m.person_id AND pe.disabled_at IS NULL
 LEFT JOIN panel_profiles pr ON pr.person_id = pe.id
-WHERE p.id = $1
-ORDER BY m.role DESC, lower(pe.display_name), pe.id`, panelID)
+WHERE p.id = $1 `
+
+// membersWhere lists the panel's members and facilitators that the rest of the query (more
+// conditions) picks, members then facilitators, each by name, and then page (a limit, or nothing);
+// $1 is the panel.
+func membersWhere(ctx context.Context, d *db.DB, rest, page string, args ...any) ([]Member, error) {
+	out, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Member, error) {
+		var m Member
+		return m, s.Scan(&m.PersonID, &m.Name, &m.Role, &m.NamedPublicly, &m.HasProfile)
+	}, memberColumns+rest+` ORDER BY m.role DESC, lower(pe.display_name), pe.id `+page, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list panel members: %w", err)
 	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.PersonID, &m.Name, &m.Role, &m.NamedPublicly, &m.HasProfile); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// MembersPage reads one page of the panel's members and facilitators, as Members orders them.
+func MembersPage(ctx context.Context, d *db.DB, panelID int64, limit, offset int) ([]Member, error) {
+	return membersWhere(ctx, d, "", "LIMIT $2 OFFSET $3", panelID, limit, offset)
+}
+
+// CountMembers counts the panel's members and facilitators, the switched-off left out.
+func CountMembers(ctx context.Context, d *db.DB, panelID int64) (int, error) {
+	var n int
+	err := d.Read.QueryRowContext(ctx, `SELECT count(*) FROM panels p
+		JOIN memberships m ON m.organisation_id = p.organisation_id AND m.role IN ('member', 'facilitator')
+		JOIN people pe ON pe.id = m.person_id AND pe.disabled_at IS NULL WHERE p.id = $1`, panelID).Scan(&n)
+	return n, err
+}
+
+// NamedMembers lists the panel's members who chose to be named in public.
+func NamedMembers(ctx context.Context, d *db.DB, panelID int64) ([]Member, error) {
+	return membersWhere(ctx, d, `AND m.role = 'member' AND pr.named_publicly`, "", panelID)
 }
 
 // MemberOf finds one person among the panel's members and facilitators.
 func MemberOf(ctx context.Context, d *db.DB, panelID, personID int64) (Member, error) {
-	ms, err := Members(ctx, d, panelID)
+	ms, err := membersWhere(ctx, d, `AND pe.id = $2`, "", panelID, personID)
 	if err != nil {
 		return Member{}, err
 	}
-	for _, m := range ms {
-		if m.PersonID == personID {
-			return m, nil
-		}
+	if len(ms) == 0 {
+		return Member{}, errs.New(errs.NotFound, "That person is not in this panel.")
 	}
-	return Member{}, errs.New(errs.NotFound, "That person is not in this panel.")
+	return ms[0], nil
 }
 
 // Support is a kind of support a member may need to take part.
@@ -490,19 +531,48 @@ func notComing(ctx context.Context, tx *sql.Tx, meetingID int64) (map[int64]bool
 
 // ListMeetings lists a panel's meetings, soonest first.
 func ListMeetings(ctx context.Context, d *db.DB, panelID int64) ([]Meeting, error) {
-	rows, err := d.Read.QueryContext(ctx, `SELECT m.id, m.title, m.starts_at, m.place, m.online_link, m.recorded_at,
+	return meetingsWhere(ctx, d, `m.panel_id = $1 ORDER BY m.starts_at DESC, m.id DESC`, panelID)
+}
+
+// MeetingsPage reads one page of the panel's meetings, newest first, through
+// panel_meetings_panel.
+func MeetingsPage(ctx context.Context, d *db.DB, panelID int64, limit, offset int) ([]Meeting, error) {
+	return meetingsWhere(ctx, d, `m.panel_id = $1 ORDER BY m.starts_at DESC, m.id DESC LIMIT $2 OFFSET $3`, panelID, limit, offset)
+}
+
+// MeetingsAround reads the panel's next upcoming meetings, soonest last (up to coming of them),
+// and the latest past ones (up to past), as its page shows them: newest first.
+func MeetingsAround(ctx context.Context, d *db.DB, panelID int64, now time.Time, coming, past int) ([]Meeting, error) {
+	next, err := meetingsWhere(ctx, d, `m.panel_id = $1 AND m.starts_at >= $2 ORDER BY m.starts_at, m.id LIMIT $3`, panelID, now.UTC(), coming)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(next)
+	before, err := meetingsWhere(ctx, d, `m.panel_id = $1 AND m.starts_at < $2 ORDER BY m.starts_at DESC, m.id DESC LIMIT $3`, panelID, now.UTC(), past)
+	return append(next, before...), err
+}
+
+// CountMeetings counts the panel's meetings, and those still to come, from its index.
+func CountMeetings(ctx context.Context, d *db.DB, panelID int64, now time.Time) (all, coming int, err error) {
+	err = d.Read.QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN starts_at >= $2 THEN 1 ELSE 0 END), 0)
+		FROM panel_meetings WHERE panel_id = $1`, panelID, now.UTC()).Scan(&all, &coming)
+	return all, coming, err
+}
+
+func meetingsWhere(ctx context.Context, d *db.DB, where string, args ...any) ([]Meeting, error) {
+	rows, err := d.Read.QueryContext(ctx, `SELECT m.id, m.panel_id, m.title, m.starts_at, m.place, m.online_link, m.recorded_at,
 		(SELECT count(*) FROM panel_meeting_replies r WHERE r.meeting_id = m.id AND r.answer = 'yes'),
 		(SELECT count(*) FROM panel_attendance a WHERE a.meeting_id = m.id)
-		FROM panel_meetings m WHERE m.panel_id = $1 ORDER BY m.starts_at DESC, m.id DESC`, panelID)
+		FROM panel_meetings m WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
 	defer rows.Close()
 	var out []Meeting
 	for rows.Next() {
-		m := Meeting{PanelID: panelID}
+		var m Meeting
 		var rec sql.NullTime
-		if err := rows.Scan(&m.ID, &m.Title, &m.StartsAt, &m.Place, &m.OnlineLink, &rec, &m.Coming, &m.AttendedCount); err != nil {
+		if err := rows.Scan(&m.ID, &m.PanelID, &m.Title, &m.StartsAt, &m.Place, &m.OnlineLink, &rec, &m.Coming, &m.AttendedCount); err != nil {
 			return nil, err
 		}
 		if rec.Valid {

@@ -249,6 +249,33 @@ func ClaimsOfPerson(ctx context.Context, d *db.DB, personID int64) ([]Claim, err
 	return db.Collect(ctx, d.Read, scanClaim, `SELECT `+claimColumns+` WHERE c.person_id = $1 ORDER BY c.held_at DESC, c.id DESC`, personID)
 }
 
+// ClaimsOfPersonPage reads one page of the person's claims, newest first, through
+// payment_claims_person.
+func ClaimsOfPersonPage(ctx context.Context, d *db.DB, personID int64, limit, offset int) ([]Claim, error) {
+	return db.Collect(ctx, d.Read, scanClaim, `SELECT `+claimColumns+` WHERE c.person_id = $1 ORDER BY c.held_at DESC, c.id DESC
+		LIMIT $2 OFFSET $3`, personID, limit, offset)
+}
+
+// PersonTotals are a person's claims counted and added up: how many, what is owed (owed or
+// approved) and what was paid, each as Claim.TotalPence says.
+type PersonTotals struct {
+	Claims          int
+	Owed, PaidPence int64
+}
+
+// TotalsOfPerson adds up the person's claims in the database, not row by row in Go.
+func TotalsOfPerson(ctx context.Context, d *db.DB, personID int64) (PersonTotals, error) {
+	var t PersonTotals
+	// A claim's total as TotalPence: nothing when declined; the time's full worth while no
+	// method is chosen, else what was taken; and the expenses.
+	const total = `(CASE WHEN method = '' THEN time_pence ELSE taken_pence END + travel_pence + food_pence + childcare_pence + other_pence)`
+	err := d.Read.QueryRowContext(ctx, `SELECT count(*),
+		COALESCE(SUM(CASE WHEN status IN ('owed', 'approved') THEN `+total+` ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'paid' THEN `+total+` ELSE 0 END), 0)
+		FROM payment_claims WHERE person_id = $1`, personID).Scan(&t.Claims, &t.Owed, &t.PaidPence)
+	return t, err
+}
+
 // ClaimsOfOrganisation lists the claims an organisation pays with one of the statuses, oldest
 // first (they have waited longest), at most limit.
 func ClaimsOfOrganisation(ctx context.Context, d *db.DB, organisationID int64, statuses []string, limit int) ([]Claim, error) {

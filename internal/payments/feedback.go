@@ -61,22 +61,10 @@ func AttendedOccasion(ctx context.Context, d *db.DB, personID int64, source stri
 // Unanswered lists the person's recent meetings and activities whose quick questions they
 // have not answered yet, newest first.
 func Unanswered(ctx context.Context, d *db.DB, personID int64, limit int) ([]Occasion, error) {
-	all, err := db.Collect(ctx, d.Read, scanOccasion, attendedSQL+` ORDER BY held_at DESC LIMIT 50`, personID)
-	if err != nil {
-		return nil, err
-	}
-	var out []Occasion
-	for _, o := range all {
-		var n int
-		if err := d.Read.QueryRowContext(ctx, "SELECT count(*) FROM payment_feedback_given WHERE source = $1 AND source_id = $2 AND person_id = $3",
-			o.Source, o.ID, personID).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n == 0 && len(out) < limit {
-			out = append(out, o)
-		}
-	}
-	return out, nil
+	// Of the 50 latest occasions, those not yet answered, in one query.
+	return db.Collect(ctx, d.Read, scanOccasion, `SELECT source, id, title, held_at FROM (`+attendedSQL+` ORDER BY held_at DESC LIMIT 50) x
+		WHERE NOT EXISTS (SELECT 1 FROM payment_feedback_given g WHERE g.source = x.source AND g.source_id = x.id AND g.person_id = $1)
+		ORDER BY held_at DESC LIMIT $2`, personID, limit)
 }
 
 // Answer records a person's anonymous answers to the two quick questions, once.

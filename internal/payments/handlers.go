@@ -24,7 +24,10 @@ const BenefitsAdvice = "https://www.gov.uk/benefits-calculators"
 // HomeView lists the claims a person deals with.
 type HomeView struct {
 	web.Page
+	// Mine is a page of the member's own claims (Pager), of MineCount.
 	Mine, ToApprove, ToPay []Claim
+	MineCount              int
+	Pager                  web.Pager
 	IsMember, IsFinance    bool
 }
 
@@ -34,7 +37,17 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 	v := &HomeView{Page: web.Page{Title: "Payments", Wide: true}, IsMember: me.Has(auth.Member), IsFinance: me.Has(auth.Finance)}
 	var err error
 	if v.IsMember {
-		if v.Mine, err = ClaimsOfPerson(ctx, h.db, me.PersonID); err != nil {
+		v.Pager = web.PageFrom(r, claimsPerPage, "Pages of your claims")
+		var totals PersonTotals
+		if totals, err = TotalsOfPerson(ctx, h.db, me.PersonID); err != nil {
+			return err
+		}
+		v.MineCount = totals.Claims
+		v.Pager.Of(r, v.MineCount)
+		if v.Pager.Number > v.Pager.Pages {
+			return errs.New(errs.NotFound, "")
+		}
+		if v.Mine, err = ClaimsOfPersonPage(ctx, h.db, me.PersonID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 			return err
 		}
 	}
@@ -330,15 +343,27 @@ func (h *Handlers) savePreferences(w http.ResponseWriter, r *http.Request, rd *w
 // final documents they helped shape.
 type MineView struct {
 	web.Page
+	// Claims are the latest few of ClaimCount, all of them on /payments a page at a time.
 	Claims               []Claim
+	ClaimCount           int
 	OwedPence, PaidPence int64
-	Said                 []Said
-	Thanks               []Thanks
-	Bids                 []funding.Bid
-	Questions            []Occasion
-	Preferences          Preferences
-	Advice               string
+	// Said is a page of what the person said (Pager).
+	Said        []Said
+	Pager       web.Pager
+	Thanks      []Thanks
+	Bids        []funding.Bid
+	Questions   []Occasion
+	Preferences Preferences
+	Advice      string
 }
+
+// A member's own page shows their latest claims (all are on /payments, paged) and what they
+// said a page at a time.
+const (
+	mineClaims    = 10
+	saidPerPage   = 20
+	claimsPerPage = 20
+)
 
 // Money helpers for the template.
 func (v *MineView) OwedMoney() string { return funding.Money(v.OwedPence) }
@@ -349,31 +374,28 @@ func (h *Handlers) mine(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 	me := auth.From(ctx)
 	v := &MineView{Page: web.Page{Title: "My contributions", Wide: true}, Advice: BenefitsAdvice}
 	var err error
-	if v.Claims, err = ClaimsOfPerson(ctx, h.db, me.PersonID); err != nil {
+	if v.Claims, err = ClaimsOfPersonPage(ctx, h.db, me.PersonID, mineClaims, 0); err != nil {
 		return err
 	}
-	for _, c := range v.Claims {
-		switch c.Status {
-		case Owed, Approved:
-			v.OwedPence += c.TotalPence()
-		case Paid:
-			v.PaidPence += c.TotalPence()
-		}
-	}
-	if v.Said, err = WhatTheySaid(ctx, h.db, me.PersonID); err != nil {
-		return err
-	}
-	if v.Thanks, err = ThanksFor(ctx, h.db, me.PersonID); err != nil {
-		return err
-	}
-	bids, err := funding.BidsWithParticipant(ctx, h.db, me.PersonID)
+	totals, err := TotalsOfPerson(ctx, h.db, me.PersonID)
 	if err != nil {
 		return err
 	}
-	for _, b := range bids {
-		if b.Submitted() {
-			v.Bids = append(v.Bids, b)
-		}
+	v.ClaimCount, v.OwedPence, v.PaidPence = totals.Claims, totals.Owed, totals.PaidPence
+	v.Pager = web.PageFrom(r, saidPerPage, "Pages of what you said")
+	var more bool
+	if v.Said, more, err = WhatTheySaidPage(ctx, h.db, me.PersonID, saidPerPage, v.Pager.Offset()); err != nil {
+		return err
+	}
+	if len(v.Said) == 0 && v.Pager.Number > 1 {
+		return errs.New(errs.NotFound, "")
+	}
+	v.Pager.More(r, more)
+	if v.Thanks, err = ThanksFor(ctx, h.db, me.PersonID); err != nil {
+		return err
+	}
+	if v.Bids, err = funding.SubmittedBidHeadingsWithParticipant(ctx, h.db, me.PersonID); err != nil {
+		return err
 	}
 	if v.Questions, err = Unanswered(ctx, h.db, me.PersonID, 5); err != nil {
 		return err

@@ -177,16 +177,14 @@ CREATE TABLE payment_programme_totals (
 	listened BIGINT NOT NULL,
 	again BIGINT NOT NULL
 );
--- Places each person took at each panel's recorded meetings, recounted by person; the index
--- on attendance finds a person's meetings for that (and for the quick questions' list). IF NOT
--- EXISTS: panels may make the same index for a member's own pages.
+-- Places each person took at each panel's recorded meetings, recounted by person through the
+-- index of attendance by person (panel_attendance_person, panels/7).
 CREATE TABLE payment_seat_totals (
 	person_id BIGINT NOT NULL REFERENCES people(id),
 	panel_id BIGINT NOT NULL REFERENCES panels(id),
 	seats BIGINT NOT NULL,
 	PRIMARY KEY (person_id, panel_id)
 );
-CREATE INDEX IF NOT EXISTS panel_attendance_person ON panel_attendance(person_id, meeting_id);
 `, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
 		if err := WriteDaysToPay(ctx, tx); err != nil {
 			return err

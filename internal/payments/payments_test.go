@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
 	"roundtable/internal/app"
 	"roundtable/internal/app/apptest"
+	"roundtable/internal/funding"
 	"roundtable/internal/payments"
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
@@ -307,6 +309,47 @@ func TestAccess(t *testing.T) {
 			if rec.Code == http.StatusUnprocessableEntity && !strings.Contains(rec.Body.String(), "govuk-error-summary") {
 				t.Errorf("%s %s as %q: no error summary", c.method, c.path, c.who)
 			}
+		}
+	})
+}
+
+// TestClaimsPaged: a member's claims on /payments come 20 a page, newest first, counted right,
+// and their own page shows the latest ten with the totals of them all.
+func TestClaimsPaged(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		for range 25 {
+			w.meeting("ann")
+		}
+		all, err := payments.ClaimsOfPerson(context.Background(), d, w.ids["ann"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var owed int64
+		for _, c := range all {
+			owed += c.TotalPence()
+		}
+		rows := func(rec *httptest.ResponseRecorder) []string {
+			return regexp.MustCompile(`href="/payments/claims/(\d+)"`).FindAllString(rec.Body.String(), -1)
+		}
+		first := w.do("GET", "/payments", "ann", nil)
+		if first.Code != 200 || !strings.Contains(first.Body.String(), "25 claims, newest first") || !strings.Contains(first.Body.String(), `href="/payments?page=2"`) {
+			t.Fatalf("first page: %d", first.Code)
+		}
+		if got := rows(first); len(got) != 20 || got[0] != fmt.Sprintf(`href="/payments/claims/%d"`, all[0].ID) {
+			t.Errorf("first page rows: %v", got)
+		}
+		second := w.do("GET", "/payments?page=2", "ann", nil)
+		if got := rows(second); second.Code != 200 || len(got) != 5 || got[4] != fmt.Sprintf(`href="/payments/claims/%d"`, all[24].ID) {
+			t.Errorf("second page: %d %v", second.Code, got)
+		}
+		if rec := w.do("GET", "/payments?page=3", "ann", nil); rec.Code != 404 {
+			t.Errorf("page 3: %d, want 404", rec.Code)
+		}
+		mine := w.do("GET", "/payments/mine", "ann", nil)
+		body := mine.Body.String()
+		if got := rows(mine); mine.Code != 200 || len(got) != 10 || !strings.Contains(body, "See all 25 of your claims") || !strings.Contains(body, funding.Money(owed)) {
+			t.Errorf("my contributions: %d, %d rows, owed %s", mine.Code, len(got), funding.Money(owed))
 		}
 	})
 }

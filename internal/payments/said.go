@@ -28,8 +28,29 @@ type Said struct {
 
 // WhatTheySaid lists everything the person said across bids and panels, newest first.
 func WhatTheySaid(ctx context.Context, d *db.DB, personID int64) ([]Said, error) {
+	out, _, err := WhatTheySaidPage(ctx, d, personID, 0, 0)
+	return out, err
+}
+
+// WhatTheySaidPage reads one page of what the person said, newest first: limit of them after
+// offset (every one when limit is 0), and whether more follow. Each kind of thing said is
+// read newest first up to the end of the page, through the person's index, then merged.
+func WhatTheySaidPage(ctx context.Context, d *db.DB, personID int64, limit, offset int) ([]Said, bool, error) {
+	// upTo orders one kind newest first (ties by id, so pages agree) to the page's end.
+	upTo := func(order string) string {
+		if limit == 0 {
+			return " ORDER BY " + order
+		}
+		return fmt.Sprintf(" ORDER BY %s LIMIT %d", order, offset+limit+1)
+	}
 	var out []Said
-	// In a council's co-production log.
+	// In a council's co-production log. A page takes its contributions' ids from the person's
+	// index and the activities' dates first, then reads only those contributions' words.
+	which := ` WHERE c.person_id = $1 ORDER BY a.held_on DESC, c.id DESC`
+	if limit != 0 {
+		which = fmt.Sprintf(` WHERE c.id IN (SELECT c2.id FROM funding_contributions c2 JOIN funding_activities a2 ON a2.id = c2.activity_id
+			WHERE c2.person_id = $1 ORDER BY a2.held_on DESC, c2.id DESC LIMIT %d) ORDER BY a.held_on DESC, c.id DESC`, offset+limit+1)
+	}
 	log, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Said, error) {
 		var x Said
 		var response, activity, council string
@@ -40,9 +61,9 @@ func WhatTheySaid(ctx context.Context, d *db.DB, personID int64) ([]Said, error)
 		x.ActedOn = response == "adopted" || response == "adapted"
 		return x, err
 	}, `SELECT c.said, c.response, c.reason, a.title, a.held_on, o.name FROM funding_contributions c
-		JOIN funding_activities a ON a.id = c.activity_id JOIN organisations o ON o.id = a.council_id WHERE c.person_id = $1`, personID)
+		JOIN funding_activities a ON a.id = c.activity_id JOIN organisations o ON o.id = a.council_id `+which, personID)
 	if err != nil {
-		return nil, fmt.Errorf("read contributions: %w", err)
+		return nil, false, fmt.Errorf("read contributions: %w", err)
 	}
 	out = append(out, log...)
 	// Recommendations they drafted.
@@ -55,12 +76,13 @@ func WhatTheySaid(ctx context.Context, d *db.DB, personID int64) ([]Said, error)
 		x.Answered, x.ActedOn, x.Outcome = recommendationOutcome(status, answer)
 		return x, err
 	}, `SELECT r.id, r.title, r.status, r.answer, r.answer_reasons, r.drafted_at, p.name FROM recommendations r
-		JOIN panels p ON p.id = r.panel_id WHERE r.drafted_by = $1`, personID)
+		JOIN panels p ON p.id = r.panel_id WHERE r.drafted_by = $1`+upTo("r.drafted_at DESC, r.id DESC"), personID)
 	if err != nil {
-		return nil, fmt.Errorf("read recommendations: %w", err)
+		return nil, false, fmt.Errorf("read recommendations: %w", err)
 	}
 	out = append(out, recs...)
-	// Concerns and objections they raised while a panel decided a recommendation.
+	// Concerns and objections they raised while a panel decided a recommendation: the round's
+	// subject names the recommendation, read by its key from the person's responses.
 	raised, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Said, error) {
 		var x Said
 		var kind, resolution, title, status, panel string
@@ -83,10 +105,11 @@ func WhatTheySaid(ctx context.Context, d *db.DB, personID int64) ([]Said, error)
 		return x, err
 	}, `SELECT cr.kind, cr.reason, cr.resolution, cr.resolved_at, r.id, r.title, r.status, p.name, cr.responded_at
 		FROM consent_responses cr JOIN consent_rounds ro ON ro.id = cr.round_id
-		JOIN recommendations r ON ro.subject = 'recommendation:' || r.id JOIN panels p ON p.id = r.panel_id
-		WHERE cr.person_id = $1 AND cr.kind IN ('concern', 'object') AND cr.reason <> ''`, personID)
+		JOIN recommendations r ON r.id = CASE WHEN ro.subject LIKE 'recommendation:%' THEN CAST(substr(ro.subject, 16) AS BIGINT) END
+		JOIN panels p ON p.id = r.panel_id
+		WHERE cr.person_id = $1 AND cr.kind IN ('concern', 'object') AND cr.reason <> ''`+upTo("cr.responded_at DESC, cr.id DESC"), personID)
 	if err != nil {
-		return nil, fmt.Errorf("read concerns: %w", err)
+		return nil, false, fmt.Errorf("read concerns: %w", err)
 	}
 	out = append(out, raised...)
 	// Proposals they made to a co-production standard, and comments on proposals.
@@ -104,9 +127,9 @@ func WhatTheySaid(ctx context.Context, d *db.DB, personID int64) ([]Said, error)
 		x.Outcome, x.Answered, x.ActedOn = proposalOutcome(state)
 		return x, err
 	}, `SELECT p.standard_id, p.id, p.kind, p.title, p.reason, p.state, p.statement, p.created_at, s.title
-		FROM standard_proposals p JOIN standards s ON s.id = p.standard_id WHERE p.proposed_by = $1`, personID)
+		FROM standard_proposals p JOIN standards s ON s.id = p.standard_id WHERE p.proposed_by = $1`+upTo("p.created_at DESC, p.id DESC"), personID)
 	if err != nil {
-		return nil, fmt.Errorf("read proposals: %w", err)
+		return nil, false, fmt.Errorf("read proposals: %w", err)
 	}
 	out = append(out, proposed...)
 	commented, err := db.Collect(ctx, d.Read, func(s db.Scanner) (Said, error) {
@@ -119,13 +142,17 @@ func WhatTheySaid(ctx context.Context, d *db.DB, personID int64) ([]Said, error)
 		return x, err
 	}, `SELECT p.standard_id, p.id, c.body, p.state, p.statement, c.created_at, s.title
 		FROM standard_comments c JOIN standard_proposals p ON p.id = c.proposal_id JOIN standards s ON s.id = p.standard_id
-		WHERE c.person_id = $1`, personID)
+		WHERE c.person_id = $1`+upTo("c.created_at DESC, c.id DESC"), personID)
 	if err != nil {
-		return nil, fmt.Errorf("read comments: %w", err)
+		return nil, false, fmt.Errorf("read comments: %w", err)
 	}
 	out = append(out, commented...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].When.After(out[j].When) })
-	return out, nil
+	if limit == 0 {
+		return out, false, nil
+	}
+	more := len(out) > offset+limit
+	return out[min(offset, len(out)):min(offset+limit, len(out))], more, nil
 }
 
 // proposalOutcome says what the drafting group decided about a proposal to a standard.

@@ -39,3 +39,35 @@ func TestWhatTheySaidIncludesStandards(t *testing.T) {
 		}
 	})
 }
+
+// TestWhatTheySaidPaged: each page of what a person said is the same slice of the whole list,
+// newest first, and says rightly whether more follow.
+func TestWhatTheySaidPaged(t *testing.T) {
+	dbtest.Each(t, app.Migrations(), func(t *testing.T, d *db.DB) {
+		v := standardstest.Published(t, d)
+		var proposer int64
+		if err := d.Read.QueryRow(`SELECT proposed_by FROM standard_proposals WHERE standard_id = $1 ORDER BY id LIMIT 1`, v.StandardID).Scan(&proposer); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		all, err := payments.WhatTheySaid(ctx, d, proposer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) < 2 {
+			t.Fatalf("want at least two things said, got %d", len(all))
+		}
+		for i := range all {
+			page, more, err := payments.WhatTheySaidPage(ctx, d, proposer, 1, i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) != 1 || page[0] != all[i] || more != (i < len(all)-1) {
+				t.Errorf("page %d: %+v more=%v, want %+v more=%v", i+1, page, more, all[i], i < len(all)-1)
+			}
+		}
+		if page, more, err := payments.WhatTheySaidPage(ctx, d, proposer, 1, len(all)); err != nil || len(page) != 0 || more {
+			t.Errorf("past the end: %v %v %v", page, more, err)
+		}
+	})
+}

@@ -70,6 +70,8 @@ var matrix = map[string]expect{
 	"GET /panels":                                         {want: "OOOOOOOOO"},
 	"GET /panels/messages":                                {want: "SOOOOOOOO"},
 	"GET /panels/{slug}":                                  {path: "/panels/{panel}", want: "OOOOOOOOO"},
+	"GET /panels/{slug}/members":                          {path: "/panels/{panel}/members", want: "SOONNNNNN", other: "/panels/{otherPanel}/members", otherWant: "SNNNNNNNN"},
+	"GET /panels/{slug}/meetings":                         {path: "/panels/{panel}/meetings", want: "SOONNNNNN", other: "/panels/{otherPanel}/meetings", otherWant: "SNNNNNNNN"},
 	"GET /panels/{slug}/members/{person}":                 {path: "/panels/{panel}/members/{person}", want: "SOONNNNNN", other: "/panels/{otherPanel}/members/{otherPerson}", otherWant: "SNNNNNNNN"},
 	"GET /panels/{slug}/profile":                          {path: "/panels/{panel}/profile", want: "SOFFFFFFF", other: "/panels/{otherPanel}/profile", otherWant: "SNFFFFFFF"},
 	"GET /panels/{slug}/meetings/new":                     {path: "/panels/{panel}/meetings/new", want: "SFOFFFFFF", other: "/panels/{otherPanel}/meetings/new", otherWant: "SFNFFFFFF"},
