@@ -26,6 +26,7 @@ func (h *Handlers) Register(rt *web.Router) {
 	funder := web.Roles(auth.Funder)
 	officer := web.Roles(auth.CouncilOfficer)
 	rt.Handle("GET /funding", web.SignedIn, wrap(h.home))
+	rt.Handle("GET /funding/took-part", web.SignedIn, wrap(h.tookPart))
 	rt.Handle("GET /funding/programmes/new", funder, wrap(h.newProgrammeForm))
 	rt.Handle("POST /funding/programmes/new", funder, wrap(h.createProgramme))
 	rt.Handle("GET /funding/programmes/{id}", web.SignedIn, wrap(h.programme))
@@ -109,14 +110,42 @@ type HomeView struct {
 	web.Page
 	Programmes []Programme
 	// Pager pages the programmes.
-	Pager    web.Pager
-	Funder   bool
-	Council  directory.Organisation
-	Bids     []Bid
-	TookPart []Bid
-	Now      time.Time
+	Pager   web.Pager
+	Funder  bool
+	Council directory.Organisation
+	Bids    []Bid
+	// TookPart are the newest few of TookPartCount bids the person helped shape; all of them
+	// are on /funding/took-part.
+	TookPart      []Bid
+	TookPartCount int
+	Now           time.Time
 	// Assessing counts the submitted bids the person is asked to assess.
 	Assessing int
+}
+
+// TookPartShown is how many of the bids a person helped shape their pages list, newest first.
+const TookPartShown = 5
+
+// TookPartView lists the bids a person helped shape, a page at a time.
+type TookPartView struct {
+	web.Page
+	Bids  []Bid
+	Count int
+	Pager web.Pager
+}
+
+func (h *Handlers) tookPart(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
+	id := auth.From(r.Context())
+	v := &TookPartView{Page: web.Page{Title: "Bids you helped shape", Back: "/funding"}, Pager: web.PageFrom(r, 20, "Pages of bids you helped shape")}
+	var err error
+	if v.Bids, v.Count, err = TookPartIn(r.Context(), h.db, id.PersonID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
+		return err
+	}
+	v.Pager.Of(r, v.Count)
+	if v.Pager.Number > v.Pager.Pages {
+		return errs.New(errs.NotFound, "")
+	}
+	return rd.Render(w, r, http.StatusOK, "funding/took-part", v)
 }
 
 // programmesPerPage is how many programmes the funding page lists at a time.
@@ -144,7 +173,7 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 			}
 		}
 	}
-	if v.TookPart, err = SubmittedBidHeadingsWithParticipant(ctx, h.db, id.PersonID); err != nil {
+	if v.TookPart, v.TookPartCount, err = TookPartIn(ctx, h.db, id.PersonID, TookPartShown, 0); err != nil {
 		return err
 	}
 	if v.Assessing, err = CountBidsToAssess(ctx, h.db, id.PersonID); err != nil {

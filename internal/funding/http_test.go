@@ -677,6 +677,43 @@ func TestBidListsPaged(t *testing.T) {
 			t.Errorf("funder's third page has %d submitted and %d drafts, want 5 and 5 (%v)", n, drafts, cells.FindAllString(body, -1))
 		}
 		w.expect("GET", page+"?page=4", "funder", nil, 404, "Page not found")
+
+		// The member took part in an activity each submitted bid used as evidence (sent a
+		// minute apart): their pages list the newest five, and all 55 come 20 a page.
+		var activity int64
+		if err := d.Write.QueryRowContext(ctx, `INSERT INTO funding_activities (council_id, title, held_on, format, minutes, created_at)
+			VALUES ($1, 'Shared workshop', $2, 'in_person', 60, $2) RETURNING id`, councils[0], start).Scan(&activity); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Write.ExecContext(ctx, `INSERT INTO funding_participants (activity_id, stakeholder_type, person_id) VALUES ($1, 'lived_experience', $2)`,
+			activity, w.ids["member"]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Write.ExecContext(ctx, `INSERT INTO funding_bid_activities (bid_id, activity_id)
+			SELECT id, $1 FROM funding_bids WHERE programme_id = $2 AND submitted_at IS NOT NULL`, activity, prog); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 55 {
+			if _, err := d.Write.ExecContext(ctx, `UPDATE funding_bids SET submitted_at = $1 WHERE programme_id = $2 AND title = $3`,
+				start.Add(time.Duration(i)*time.Minute), prog, fmt.Sprintf("Bid number %02d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		home := w.expect("GET", "/funding", "member", nil, 200, "Bids you helped shape", `href="/funding/took-part">All 55 bids you helped shape`).Body.String()
+		if n := strings.Count(home, "Bid number"); n != 5 || !strings.Contains(home, "Bid number 54") || strings.Contains(home, "Bid number 49") {
+			t.Errorf("the member's funding page lists %d bids, want the newest 5", n)
+		}
+		w.expect("GET", "/payments/mine", "member", nil, 200, `href="/funding/took-part">All 55 final documents you helped shape`)
+		var all []string
+		for n := 1; n <= 3; n++ {
+			body := w.expect("GET", fmt.Sprintf("/funding/took-part?page=%d", n), "member", nil, 200, "There are 55, newest first").Body.String()
+			all = append(all, listed(body)...)
+		}
+		if len(all) != 55 || all[0] != "54" || all[54] != "00" {
+			t.Errorf("the member's bids over three pages: %v", all)
+		}
+		w.expect("GET", "/funding/took-part?page=4", "member", nil, 404, "Page not found")
+		w.expect("GET", "/funding/took-part", "assessor", nil, 200, "None yet.")
 	})
 }
 

@@ -524,11 +524,21 @@ func BidHeadingsOfCouncil(ctx context.Context, d *db.DB, councilID int64) ([]Bid
 	return bidHeadings(ctx, d, "WHERE b.council_id = $1 ORDER BY b.id", councilID)
 }
 
-// SubmittedBidHeadingsWithParticipant lists by their headings the submitted bids whose
-// activities the person took part in.
-func SubmittedBidHeadingsWithParticipant(ctx context.Context, d *db.DB, personID int64) ([]Bid, error) {
-	return bidHeadings(ctx, d, `WHERE b.submitted_at IS NOT NULL AND b.id IN (SELECT ba.bid_id FROM funding_bid_activities ba
-		JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1) ORDER BY b.id`, personID)
+// TookPartIn lists by their headings, newest first, a page of the submitted bids whose
+// activities the person took part in, and counts them all. A member of many panels may have
+// helped shape hundreds, so pages show the newest few and link to the rest.
+func TookPartIn(ctx context.Context, d *db.DB, personID int64, limit, offset int) ([]Bid, int, error) {
+	const tookPart = `b.submitted_at IS NOT NULL AND b.id IN (SELECT ba.bid_id FROM funding_bid_activities ba
+		JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1)`
+	var n int
+	if err := d.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM funding_bids b WHERE `+tookPart, personID).Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("count bids taken part in: %w", err)
+	}
+	if n == 0 {
+		return nil, 0, nil
+	}
+	bids, err := bidHeadings(ctx, d, fmt.Sprintf("WHERE %s ORDER BY b.submitted_at DESC, b.id DESC LIMIT %d OFFSET %d", tookPart, max(1, limit), max(0, offset)), personID)
+	return bids, n, err
 }
 
 // BidOfCouncil is the council's bid to the programme, if it has started one.

@@ -348,10 +348,12 @@ type MineView struct {
 	ClaimCount           int
 	OwedPence, PaidPence int64
 	// Said is a page of what the person said (Pager).
-	Said        []Said
-	Pager       web.Pager
-	Thanks      []Thanks
+	Said   []Said
+	Pager  web.Pager
+	Thanks []Thanks
+	// Bids are the newest few of BidCount the person helped shape (all on /funding/took-part).
 	Bids        []funding.Bid
+	BidCount    int
 	Questions   []Occasion
 	Preferences Preferences
 	Advice      string
@@ -394,7 +396,7 @@ func (h *Handlers) mine(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 	if v.Thanks, err = ThanksFor(ctx, h.db, me.PersonID); err != nil {
 		return err
 	}
-	if v.Bids, err = funding.SubmittedBidHeadingsWithParticipant(ctx, h.db, me.PersonID); err != nil {
+	if v.Bids, v.BidCount, err = funding.TookPartIn(ctx, h.db, me.PersonID, funding.TookPartShown, 0); err != nil {
 		return err
 	}
 	if v.Questions, err = Unanswered(ctx, h.db, me.PersonID, 5); err != nil {

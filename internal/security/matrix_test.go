@@ -49,6 +49,7 @@ var matrix = map[string]expect{
 	"GET /people/new":                                     {want: "SFOFFFFOF"},
 	"GET /people/{id}":                                    {path: "/people/{person}", want: "SFOFFFFOF", other: "/people/{otherPerson}", otherWant: "SFNFFFFOF"},
 	"GET /funding":                                        {want: "SOOOOOOOO"},
+	"GET /funding/took-part":                              {want: "SOOOOOOOO"},
 	"GET /funding/programmes/new":                         {want: "SFFFFOFFF"},
 	"GET /funding/programmes/{id}":                        {path: "/funding/programmes/{programme}", want: "SOOOOOOOO"},
 	"GET /funding/bids/{id}":                              {path: "/funding/bids/{bid}", want: "SNNONNNNN", other: "/funding/bids/{otherBid}", otherWant: "SONNNOONN"},
