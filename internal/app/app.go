@@ -56,7 +56,7 @@ func Migrations() []db.Migration {
 // verify` and `rebuild`, and for the demo loader after a bulk load.
 func Totals() []totals.Totals {
 	return []totals.Totals{funding.FeedbackTotals, funding.ProgrammeSaidTotals, funding.ProgrammePeopleTotals, funding.ProgrammeScores,
-		funding.ProgrammeBidTotals, payments.PaymentTotals, payments.PanelTotals, payments.ProgrammeTotals, payments.SeatTotals,
+		funding.ProgrammeBidTotals, funding.ReportBidTotals, funding.ReportTypeTotals, payments.PaymentTotals, payments.PanelTotals, payments.ProgrammeTotals, payments.SeatTotals,
 		evaluation.LevelTotals}
 }
 

@@ -39,6 +39,10 @@ var dataVersions = [][]pagecache.Kind{{
 	{Name: "funding", Tables: []string{"funding_programme_scores", "funding_programme_bid_totals"}},
 	{Name: "evaluation", Tables: []string{"evaluation_level_totals"}},
 	{Name: "payments", Tables: []string{"payment_panel_totals", "payment_programme_totals", "payment_seat_totals"}},
+}, {
+	// pagecache/4: the programme report's running totals of each submitted bid's evidence
+	// (funding/12).
+	{Name: "funding", Tables: []string{"funding_report_bids", "funding_report_types"}},
 }}
 
 // DataKinds are the kinds of data with every table each covers, over all the migrations.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -244,31 +246,60 @@ func GetAssessment(ctx context.Context, d *db.DB, bidID int64) (Assessment, erro
 	if err := srows.Err(); err != nil {
 		return a, err
 	}
-	var o Outcome
-	var funded int
-	err = d.Read.QueryRowContext(ctx, "SELECT score, notes, funded, decided_at FROM funding_outcomes WHERE bid_id = $1", bidID).Scan(&o.Score, &o.Notes, &funded, &o.DecidedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, nil
+	outcomes, err := outcomesOf(ctx, d, []int64{bidID})
+	a.Outcome = outcomes[bidID]
+	return a, err
+}
+
+// outcomesOf reads the outcomes of the bids, with their awards, by bid id; a bid not yet
+// decided is absent. The ids are numbers read from the database.
+func outcomesOf(ctx context.Context, d *db.DB, ids []int64) (map[int64]*Outcome, error) {
+	out := map[int64]*Outcome{}
+	if len(ids) == 0 {
+		return out, nil
 	}
-	if err != nil {
-		return a, err
+	in := make([]string, len(ids))
+	for i, id := range ids {
+		in[i] = strconv.FormatInt(id, 10)
 	}
-	o.Funded = funded == 1
-	o.Awards = map[int64]int64{}
-	arows, err := d.Read.QueryContext(ctx, "SELECT pot_id, amount_pence FROM funding_awards WHERE bid_id = $1", bidID)
+	list := strings.Join(in, ", ")
+	rows, err := d.Read.QueryContext(ctx, "SELECT bid_id, score, notes, funded, decided_at FROM funding_outcomes WHERE bid_id IN ("+list+")")
 	if err != nil {
-		return a, err
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var bid int64
+		var o Outcome
+		var funded int
+		if err := rows.Scan(&bid, &o.Score, &o.Notes, &funded, &o.DecidedAt); err != nil {
+			return nil, err
+		}
+		o.Funded = funded == 1
+		o.Awards = map[int64]int64{}
+		out[bid] = &o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	arows, err := d.Read.QueryContext(ctx, "SELECT bid_id, pot_id, amount_pence FROM funding_awards WHERE bid_id IN ("+list+")")
+	if err != nil {
+		return nil, err
 	}
 	defer arows.Close()
 	for arows.Next() {
-		var pot, amt int64
-		if err := arows.Scan(&pot, &amt); err != nil {
-			return a, err
+		var bid, pot, amt int64
+		if err := arows.Scan(&bid, &pot, &amt); err != nil {
+			return nil, err
 		}
-		o.Awards[pot] = amt
+		if o := out[bid]; o != nil {
+			o.Awards[pot] = amt
+		}
 	}
-	a.Outcome = &o
-	return a, arows.Err()
+	return out, arows.Err()
 }
 
 // assessable checks, inside tx, that the bid is submitted and the person assesses its

@@ -677,6 +677,17 @@ func TestBidListsPaged(t *testing.T) {
 			t.Errorf("funder's third page has %d submitted and %d drafts, want 5 and 5 (%v)", n, drafts, cells.FindAllString(body, -1))
 		}
 		w.expect("GET", page+"?page=4", "funder", nil, 404, "Page not found")
+		// The report: its summary over all 55 submitted bids on every page, the table 25 a page.
+		report := page + "/report"
+		row := regexp.MustCompile(`<a class="govuk-link" href="/funding/bids/\d+">`)
+		for n, want := range map[string]int{"": 25, "?page=2": 25, "?page=3": 5} {
+			body := w.expect("GET", report+n, "funder", nil, 200, "Bids submitted</dt><dd class=\"govuk-summary-list__value\">55</dd>", "0 of 55").Body.String()
+			if got := len(row.FindAllString(body, -1)); got != want {
+				t.Errorf("report%s lists %d bids, want %d", n, got, want)
+			}
+		}
+		w.expect("GET", report+"?page=2", "funder", nil, 200, `href="`+report+`?page=3"`, "Page 2 of 3")
+		w.expect("GET", report+"?page=4", "funder", nil, 404, "Page not found")
 
 		// The member took part in an activity each submitted bid used as evidence (sent a
 		// minute apart): their pages list the newest five, and all 55 come 20 a page.

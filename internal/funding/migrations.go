@@ -344,3 +344,35 @@ CREATE TABLE funding_programme_bid_totals (
 				return ProgrammeBidTotals.Rebuild(ctx, tx, d)
 			}})
 }
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 12, Name: "running totals of each submitted bid's evidence for the programme report",
+		NotSafeUnderOldCode: "old servers would submit bids and add people to their activities without updating the programme report's totals; " +
+			"stop them all, or run roundtable figures rebuild once they have stopped",
+		SQL: `
+-- The programme report reads one narrow row per submitted bid (ReportBidTotals) and one per
+-- stakeholder type (ReportTypeTotals), written in the same transaction as the submission or
+-- the change to who took part, instead of every bid's activities and participants (issue 15).
+CREATE TABLE funding_report_bids (
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	bid_id BIGINT NOT NULL REFERENCES funding_bids(id),
+	activities BIGINT NOT NULL,
+	lived_people BIGINT NOT NULL,
+	lived_minutes BIGINT NOT NULL,
+	required_present BIGINT NOT NULL,
+	PRIMARY KEY (programme_id, bid_id)
+);
+CREATE TABLE funding_report_types (
+	programme_id BIGINT NOT NULL REFERENCES funding_programmes(id),
+	stakeholder_type TEXT NOT NULL,
+	bids BIGINT NOT NULL,
+	PRIMARY KEY (programme_id, stakeholder_type)
+);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+			if err := ReportBidTotals.Rebuild(ctx, tx, d); err != nil {
+				return err
+			}
+			return ReportTypeTotals.Rebuild(ctx, tx, d)
+		}})
+}

@@ -1177,7 +1177,25 @@ func (e Evidence) ActedOnPercent() int {
 }
 
 // MeetsRequirement reports whether every required type took part.
-func (e Evidence) MeetsRequirement() bool { return len(e.Missing) == 0 && len(e.Activities) > 0 }
+func (e Evidence) MeetsRequirement() bool { return meetsRequirement(len(e.Activities), len(e.Missing)) }
+
+// meetsRequirement is the one rule for a bid's evidence and the programme report's summary
+// of it: at least one activity, and no required type missing.
+func meetsRequirement(activities, missing int) bool {
+	return missing == 0 && activities > 0
+}
+
+// missingTypes lists the required types of which nobody took part, from the people counted
+// by type.
+func missingTypes(people map[directory.StakeholderType]int64, required []directory.StakeholderType) []directory.StakeholderType {
+	var out []directory.StakeholderType
+	for _, t := range required {
+		if people[t] == 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 // BuildEvidence gathers a bid's evidence from the council's log.
 func BuildEvidence(ctx context.Context, d *db.DB, b Bid, p Programme) (Evidence, error) {
@@ -1215,10 +1233,8 @@ func summarise(acts []Activity, required []directory.StakeholderType) Evidence {
 	}
 	for _, t := range required {
 		e.Types = append(e.Types, TypeCoverage{Type: t, People: count[t]})
-		if count[t] == 0 {
-			e.Missing = append(e.Missing, t)
-		}
 	}
+	e.Missing = missingTypes(count, required)
 	for _, t := range directory.StakeholderTypes {
 		if count[t] > 0 && !slices.Contains(required, t) {
 			e.Other = append(e.Other, t)

@@ -64,7 +64,7 @@ func RecountOnSubmit(t totals.Totals) { submittedTotals = append(submittedTotals
 
 // recountProgramme writes a programme's totals afresh inside tx.
 func recountProgramme(ctx context.Context, tx *sql.Tx, d db.Dialect, programmeID int64) error {
-	for _, t := range []totals.Totals{ProgrammeSaidTotals, ProgrammePeopleTotals, ProgrammeScores} {
+	for _, t := range []totals.Totals{ProgrammeSaidTotals, ProgrammePeopleTotals, ProgrammeScores, ReportBidTotals, ReportTypeTotals} {
 		if err := t.Recount(ctx, tx, d, programmeID); err != nil {
 			return err
 		}
@@ -98,4 +98,52 @@ func recountContributions(ctx context.Context, tx *sql.Tx, d db.Dialect, council
 		return err
 	}
 	return recountActivity(ctx, tx, d, activityID)
+}
+
+// The programme report's running totals ("Is the co-production requirement working?"), over
+// each submitted bid's evidence as BuildEvidence reads it: the activities the bid links from
+// its own council's log, and who took part in them.
+
+// reportEvidence joins a bid b to the activities it links from its own council's log, then
+// to who took part in them; people is Participant.People in SQL.
+const (
+	reportEvidence = ` FROM funding_bid_activities ba JOIN funding_activities a ON a.id = ba.activity_id AND a.council_id = b.council_id
+	JOIN funding_participants fp ON fp.activity_id = a.id WHERE ba.bid_id = b.id`
+	reportPeople = `CASE WHEN COALESCE(fp.person_id, 0) <> 0 THEN 1 ELSE fp.anonymous_count END`
+)
+
+// ReportBidTotals keep one row per submitted bid of a programme: how many activities its
+// evidence has, the people with lived experience and their person-minutes, and how many of
+// the programme's required types had someone take part (a participant counting one or more
+// people), recounted with the programme's other totals.
+var ReportBidTotals = totals.Totals{
+	Name: "each submitted bid's evidence for the programme report", Table: "funding_report_bids",
+	Key: "programme_id", Group: []string{"bid_id"}, Columns: []string{"activities", "lived_people", "lived_minutes", "required_present"}, KeyOf: "b.programme_id",
+	Count: func(d db.Dialect) string {
+		// Whether the participant's type is one the programme requires, from its list.
+		required := `instr(',' || p.required_types || ',', ',' || fp.stakeholder_type || ',') > 0`
+		if d == db.Postgres {
+			required = `strpos(',' || p.required_types || ',', ',' || fp.stakeholder_type || ',') > 0`
+		}
+		return `SELECT b.programme_id, b.id,
+	(SELECT COUNT(*) FROM funding_bid_activities ba JOIN funding_activities a ON a.id = ba.activity_id AND a.council_id = b.council_id WHERE ba.bid_id = b.id),
+	COALESCE((SELECT SUM(` + reportPeople + `)` + reportEvidence + ` AND fp.stakeholder_type = 'lived_experience'), 0),
+	COALESCE((SELECT SUM((` + reportPeople + `) * a.minutes)` + reportEvidence + ` AND fp.stakeholder_type = 'lived_experience'), 0),
+	(SELECT COUNT(DISTINCT fp.stakeholder_type)` + reportEvidence + ` AND (` + reportPeople + `) > 0 AND ` + required + `)
+FROM funding_bids b JOIN funding_programmes p ON p.id = b.programme_id
+WHERE b.submitted_at IS NOT NULL AND {{only}}`
+	},
+}
+
+// ReportTypeTotals count, for each programme and stakeholder type, the submitted bids whose
+// evidence lists someone of that type.
+var ReportTypeTotals = totals.Totals{
+	Name: "the submitted bids each stakeholder type took part in, for the programme report", Table: "funding_report_types",
+	Key: "programme_id", Group: []string{"stakeholder_type"}, Columns: []string{"bids"}, KeyOf: "b.programme_id",
+	Count: func(db.Dialect) string {
+		return `SELECT b.programme_id, fp.stakeholder_type, COUNT(DISTINCT b.id)
+FROM funding_bids b JOIN funding_bid_activities ba ON ba.bid_id = b.id
+	JOIN funding_activities a ON a.id = ba.activity_id AND a.council_id = b.council_id JOIN funding_participants fp ON fp.activity_id = a.id
+WHERE b.submitted_at IS NOT NULL AND {{only}} GROUP BY b.programme_id, fp.stakeholder_type`
+	},
 }
