@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -41,6 +42,29 @@ type DB struct {
 	// URL is the PostgreSQL connection string, empty on SQLite: for a connection of its own,
 	// such as one that listens for notifications.
 	URL string
+	// readDSN opens more SQLite readers like Read's (OpenReader), closed with the rest.
+	readDSN string
+	mu      sync.Mutex
+	more    []*sql.DB
+}
+
+// OpenReader opens a pool of one SQLite reader of its own, outside Read, for work that keeps
+// a connection (such as asking whether anyone has committed since it last asked).
+func (d *DB) OpenReader() (*sql.DB, error) {
+	if d.readDSN == "" {
+		return nil, errors.New("OpenReader is for SQLite")
+	}
+	r, err := sql.Open("sqlite", d.readDSN)
+	if err != nil {
+		return nil, err
+	}
+	r.SetMaxOpenConns(1)
+	r.SetMaxIdleConns(1)
+	r.SetConnMaxLifetime(0)
+	d.mu.Lock()
+	d.more = append(d.more, r)
+	d.mu.Unlock()
+	return r, nil
 }
 
 // Options says which database to open.
@@ -95,7 +119,8 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	readDSN := base + "&_pragma=query_only(1)"
+	r, err := sql.Open("sqlite", readDSN)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
@@ -108,7 +133,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
-	return &DB{Dialect: SQLite, Write: w, Read: r, Path: path}, nil
+	return &DB{Dialect: SQLite, Write: w, Read: r, Path: path, readDSN: readDSN}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -133,6 +158,11 @@ func (d *DB) Close() error {
 	err := d.Write.Close()
 	if d.Read != d.Write {
 		err = errors.Join(err, d.Read.Close())
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.more {
+		err = errors.Join(err, r.Close())
 	}
 	return err
 }

@@ -59,6 +59,7 @@ type Cache struct {
 
 	readers map[string]*reader // by query: pages showing the same kinds share one
 	kept    kept               // the counters from notifications, on PostgreSQL (Listen)
+	probe   probe              // asks SQLite whether anything changed (probe.go)
 
 	mu      sync.RWMutex
 	entries map[string]*entry
@@ -151,7 +152,12 @@ func (c *Cache) stamp(ctx context.Context, p *policy) (stamp, error) {
 	var s stamp
 	if p.version != nil {
 		var ok bool
-		if s.version, ok = c.kept.sum(p); !ok {
+		if c.db.Dialect == db.SQLite {
+			var err error
+			if s.version, err = c.probeSum(ctx, p); err != nil {
+				return s, err
+			}
+		} else if s.version, ok = c.kept.sum(p); !ok {
 			var err error
 			if s.version, err = p.version.read(ctx); err != nil {
 				return s, err
