@@ -141,9 +141,8 @@ func (h *Handlers) tookPart(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	if v.Bids, v.Count, err = TookPartIn(r.Context(), h.db, id.PersonID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 		return err
 	}
-	v.Pager.Of(r, v.Count)
-	if v.Pager.Number > v.Pager.Pages {
-		return errs.New(errs.NotFound, "")
+	if err := v.Pager.Count(r, v.Count, "bids you helped shape"); err != nil {
+		return err
 	}
 	return rd.Render(w, r, http.StatusOK, "funding/took-part", v)
 }
@@ -362,9 +361,8 @@ func (h *Handlers) programmeView(r *http.Request, f web.Form) (*ProgrammeView, e
 		if v.Bids, v.BidCount, err = BidsOfProgrammePage(ctx, h.db, p.ID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 			return nil, err
 		}
-		v.Pager.Of(r, v.BidCount)
-		if v.Pager.Number > v.Pager.Pages {
-			return nil, errs.New(errs.NotFound, "There is no page %d of bids: there are %d.", v.Pager.Number, v.Pager.Pages)
+		if err := v.Pager.Count(r, v.BidCount, "bids"); err != nil {
+			return nil, err
 		}
 	}
 	if funder {

@@ -115,9 +115,8 @@ func (h *Handlers) assessList(w http.ResponseWriter, r *http.Request, rd *web.Re
 	if v.Total, err = CountBidsToAssess(ctx, h.db, me); err != nil {
 		return err
 	}
-	v.Pager.Of(r, v.Total)
-	if v.Pager.Number > v.Pager.Pages {
-		return errs.New(errs.NotFound, "There is no page %d of bids to assess: there are %d.", v.Pager.Number, v.Pager.Pages)
+	if err := v.Pager.Count(r, v.Total, "bids to assess"); err != nil {
+		return err
 	}
 	if v.Rows, err = BidsToAssessPage(ctx, h.db, me, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 
 	"roundtable/internal/directory"
 	"roundtable/internal/platform/db"
-	"roundtable/internal/platform/errs"
 	"roundtable/internal/platform/web"
 )
 
@@ -171,9 +170,8 @@ func (h *Handlers) report(w http.ResponseWriter, r *http.Request, rd *web.Render
 	if v.Report, err = BuildReport(ctx, h.db, p, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 		return err
 	}
-	v.Pager.Of(r, v.Submitted)
-	if v.Pager.Number > v.Pager.Pages {
-		return errs.New(errs.NotFound, "There is no page %d of bids: there are %d.", v.Pager.Number, v.Pager.Pages)
+	if err := v.Pager.Count(r, v.Submitted, "bids"); err != nil {
+		return err
 	}
 	return rd.Render(w, r, http.StatusOK, "funding/report", v)
 }

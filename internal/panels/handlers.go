@@ -118,9 +118,8 @@ func (h *Handlers) meetings(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	if v.Total, v.Coming, err = CountMeetings(ctx, h.db, p.ID, h.opt.Now()); err != nil {
 		return err
 	}
-	v.Pager.Of(r, v.Total)
-	if v.Pager.Number > v.Pager.Pages {
-		return errs.New(errs.NotFound, "")
+	if err := v.Pager.Count(r, v.Total, "meetings"); err != nil {
+		return err
 	}
 	if v.Meetings, err = MeetingsPage(ctx, h.db, p.ID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 		return err
@@ -151,9 +150,8 @@ func (h *Handlers) members(w http.ResponseWriter, r *http.Request, rd *web.Rende
 	if v.Total, err = CountMembers(ctx, h.db, p.ID); err != nil {
 		return err
 	}
-	v.Pager.Of(r, v.Total)
-	if v.Pager.Number > v.Pager.Pages {
-		return errs.New(errs.NotFound, "")
+	if err := v.Pager.Count(r, v.Total, "members"); err != nil {
+		return err
 	}
 	if v.Members, err = MembersPage(ctx, h.db, p.ID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 		return err

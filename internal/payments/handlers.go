@@ -43,9 +43,8 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request, rd *web.Renderer
 			return err
 		}
 		v.MineCount = totals.Claims
-		v.Pager.Of(r, v.MineCount)
-		if v.Pager.Number > v.Pager.Pages {
-			return errs.New(errs.NotFound, "")
+		if err := v.Pager.Count(r, v.MineCount, "claims"); err != nil {
+			return err
 		}
 		if v.Mine, err = ClaimsOfPersonPage(ctx, h.db, me.PersonID, v.Pager.Limit(), v.Pager.Offset()); err != nil {
 			return err
@@ -666,9 +665,8 @@ func (h *Handlers) panelTable(w http.ResponseWriter, r *http.Request, rd *web.Re
 	if err != nil {
 		return err
 	}
-	pg.Of(r, t.OccasionCount)
-	if pg.Number > pg.Pages {
-		return errs.New(errs.NotFound, "")
+	if err := pg.Count(r, t.OccasionCount, "meetings"); err != nil {
+		return err
 	}
 	return rd.Render(w, r, http.StatusOK, "payments/table", &TableView{Page: web.Page{Title: "Who was at the table: " + p.Name,
 		Back: "/panels/" + p.Slug, Wide: true}, Table: t, Kind: "panel", Link: "/panels/" + p.Slug, Pager: &pg})

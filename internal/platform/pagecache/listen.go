@@ -51,17 +51,22 @@ func (k *kept) sum(p *policy) (int64, bool) {
 	if !k.live {
 		return 0, false
 	}
+	return p.sum(k.versions), true
+}
+
+// sum adds up the page's counters (every one for a page of All).
+func (p *policy) sum(versions map[string]int64) int64 {
 	var n int64
 	if p.All {
-		for _, v := range k.versions {
+		for _, v := range versions {
 			n += v
 		}
-		return n, true
+		return n
 	}
 	for _, kind := range p.Kinds {
-		n += k.versions[kind]
+		n += versions[kind]
 	}
-	return n, true
+	return n
 }
 
 // merge takes counters read or notified. They only grow, so the larger value is the newer,

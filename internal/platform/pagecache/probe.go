@@ -53,15 +53,5 @@ func (c *Cache) probeSum(ctx context.Context, p *policy) (int64, error) {
 		}
 		pr.versions, pr.seen = vs, v
 	}
-	var n int64
-	if p.All {
-		for _, x := range pr.versions {
-			n += x
-		}
-		return n, nil
-	}
-	for _, k := range p.Kinds {
-		n += pr.versions[k]
-	}
-	return n, nil
+	return p.sum(pr.versions), nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"roundtable/internal/platform/errs"
 	"strconv"
 )
 
@@ -11,7 +12,7 @@ import (
 //
 //	pg := web.PageFrom(r, 50, "Pages of people")
 //	list, total := query(pg.Limit(), pg.Offset())
-//	pg.Of(r, total)
+//	if err := pg.Count(r, total, "people"); err != nil { return err } // past the last: not found
 type Pager struct {
 	Number  int // the page shown, from 1
 	Pages   int // how many there are; 0 when not counted (see More)
@@ -41,6 +42,16 @@ func (p Pager) Offset() int { return (p.Number - 1) * p.PerPage }
 func (p *Pager) Of(r *http.Request, total int) {
 	p.Pages = max(1, (total+p.PerPage-1)/p.PerPage)
 	p.link(r, p.Number < p.Pages)
+}
+
+// Count is Of for a list whose pages are counted: a page past the last is not found, saying
+// how many pages of what there are.
+func (p *Pager) Count(r *http.Request, total int, what string) error {
+	p.Of(r, total)
+	if p.Number > p.Pages {
+		return errs.New(errs.NotFound, "There is no page %d of %s: there are %d.", p.Number, what, p.Pages)
+	}
+	return nil
 }
 
 // More sets the links when the total is not counted: more says whether rows follow the page
