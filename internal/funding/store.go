@@ -528,17 +528,26 @@ func BidHeadingsOfCouncil(ctx context.Context, d *db.DB, councilID int64) ([]Bid
 // activities the person took part in, and counts them all. A member of many panels may have
 // helped shape hundreds, so pages show the newest few and link to the rest.
 func TookPartIn(ctx context.Context, d *db.DB, personID int64, limit, offset int) ([]Bid, int, error) {
-	const tookPart = `b.submitted_at IS NOT NULL AND b.id IN (SELECT ba.bid_id FROM funding_bid_activities ba
-		JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1)`
-	var n int
-	if err := d.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM funding_bids b WHERE `+tookPart, personID).Scan(&n); err != nil {
-		return nil, 0, fmt.Errorf("count bids taken part in: %w", err)
+	// The person's bids are found once, newest first, by id alone; then only the page's
+	// headings are read.
+	ids, err := db.Collect(ctx, d.Read, func(s db.Scanner) (any, error) {
+		var id int64
+		return id, s.Scan(&id)
+	}, `SELECT b.id FROM funding_bids b WHERE b.submitted_at IS NOT NULL AND b.id IN (SELECT ba.bid_id FROM funding_bid_activities ba
+		JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1) ORDER BY b.submitted_at DESC, b.id DESC`, personID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bids taken part in: %w", err)
 	}
-	if n == 0 {
-		return nil, 0, nil
+	page := ids[min(max(0, offset), len(ids)):min(max(0, offset)+max(1, limit), len(ids))]
+	if len(page) == 0 {
+		return nil, len(ids), nil
 	}
-	bids, err := bidHeadings(ctx, d, fmt.Sprintf("WHERE %s ORDER BY b.submitted_at DESC, b.id DESC LIMIT %d OFFSET %d", tookPart, max(1, limit), max(0, offset)), personID)
-	return bids, n, err
+	marks := make([]string, len(page))
+	for i := range page {
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	bids, err := bidHeadings(ctx, d, "WHERE b.id IN ("+strings.Join(marks, ", ")+") ORDER BY b.submitted_at DESC, b.id DESC", page...)
+	return bids, len(ids), err
 }
 
 // BidOfCouncil is the council's bid to the programme, if it has started one.
