@@ -105,12 +105,9 @@ type MeetingsView struct {
 }
 
 func (h *Handlers) meetings(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	p, me, err := h.panelFor(r)
+	p, _, err := h.insidePanel(r)
 	if err != nil {
 		return err
-	}
-	if !p.Insider(me) {
-		return errs.New(errs.NotFound, "")
 	}
 	ctx := r.Context()
 	v := &MeetingsView{Page: web.Page{Title: "Meetings of " + p.Name, Back: "/panels/" + p.Slug}, Panel: p,
@@ -137,12 +134,9 @@ type MembersView struct {
 }
 
 func (h *Handlers) members(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	p, me, err := h.panelFor(r)
+	p, _, err := h.insidePanel(r)
 	if err != nil {
 		return err
-	}
-	if !p.Insider(me) {
-		return errs.New(errs.NotFound, "")
 	}
 	ctx := r.Context()
 	v := &MembersView{Page: web.Page{Title: "Members of " + p.Name, Back: "/panels/" + p.Slug}, Panel: p,
@@ -166,6 +160,16 @@ const panelRecommendationsPerPage = 10
 func (h *Handlers) panelFor(r *http.Request) (Panel, *auth.Identity, error) {
 	p, err := PanelBySlug(r.Context(), h.db, r.PathValue("slug"))
 	return p, auth.From(r.Context()), err
+}
+
+// insidePanel is panelFor for pages only the panel's own people see: to anyone else the panel
+// is not found.
+func (h *Handlers) insidePanel(r *http.Request) (Panel, *auth.Identity, error) {
+	p, me, err := h.panelFor(r)
+	if err == nil && !p.Insider(me) {
+		err = errs.New(errs.NotFound, "")
+	}
+	return p, me, err
 }
 
 func (h *Handlers) panel(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -224,12 +228,9 @@ type MemberView struct {
 }
 
 func (h *Handlers) member(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	p, me, err := h.panelFor(r)
+	p, me, err := h.insidePanel(r)
 	if err != nil {
 		return err
-	}
-	if !p.Insider(me) {
-		return errs.New(errs.NotFound, "")
 	}
 	pid, err := strconv.ParseInt(r.PathValue("person"), 10, 64)
 	if err != nil {
@@ -502,12 +503,9 @@ func (v *MeetingView) AttendedBoxes() template.HTML {
 }
 
 func (h *Handlers) meetingPage(w http.ResponseWriter, r *http.Request, rd *web.Renderer, status int, f web.Form) error {
-	p, me, err := h.panelFor(r)
+	p, me, err := h.insidePanel(r)
 	if err != nil {
 		return err
-	}
-	if !p.Insider(me) {
-		return errs.New(errs.NotFound, "")
 	}
 	mid, err := strconv.ParseInt(r.PathValue("meeting"), 10, 64)
 	if err != nil {
@@ -606,23 +604,17 @@ func (h *Handlers) recommendationForm(w http.ResponseWriter, r *http.Request, rd
 }
 
 func (h *Handlers) newRecommendationForm(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	p, me, err := h.panelFor(r)
+	p, _, err := h.insidePanel(r)
 	if err != nil {
 		return err
-	}
-	if !p.Insider(me) {
-		return errs.New(errs.NotFound, "")
 	}
 	return h.recommendationForm(w, r, rd, p, http.StatusOK, web.Form{})
 }
 
 func (h *Handlers) createRecommendation(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	p, me, err := h.panelFor(r)
+	p, me, err := h.insidePanel(r)
 	if err != nil {
 		return err
-	}
-	if !p.Insider(me) {
-		return errs.New(errs.NotFound, "")
 	}
 	f := web.NewForm(r)
 	n := NewRecommendation{Title: f.Get("title"), Body: f.Get("body"), Addressee: f.Get("addressee"), CloseDate: f.Get("close_date"),
