@@ -281,10 +281,12 @@ func TestMoneyAndTime(t *testing.T) {
 	}
 }
 
-// TestBidsToAssessReadThroughTheIndexes: a page of bids to assess walks the assessor's
-// programmes in order and each one's submitted bids through its index, sorting at most one
-// programme's bids at a time (SQLite sorts the right part of the order) and never every bid,
-// even on a live SQLite database with no planner statistics.
+// TestBidsToAssessReadThroughTheIndexes checks the plan of a page of bids to assess: the
+// person's programmes in order and each one's submitted bids through its index, sorting at most
+// one programme's bids at a time and never every bid, before the page's own rows are read. The
+// plan is fixed by CROSS JOIN, not left to the planner's statistics: with those ANALYZE wrote
+// for the national dataset (sqlite_stat4's samples included, which a test cannot easily make),
+// SQLite once chose to scan every council's bids instead, 15 ms a page.
 func TestBidsToAssessReadThroughTheIndexes(t *testing.T) {
 	d := dbtest.SQLite(t, app.Migrations())
 	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+funding.AssessPageSQL, 1, 50, 0)
@@ -305,8 +307,12 @@ func TestBidsToAssessReadThroughTheIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(plan, "\n")
-	if !strings.Contains(joined, "funding_assessors_person_programme") || !strings.Contains(joined, "funding_bids_programme_submitted") ||
-		strings.Contains(joined, "TEMP B-TREE FOR ORDER BY") {
+	// The page's bids come first, through the two indexes; only the page's own rows are then
+	// read by id and sorted whole.
+	page, rest, _ := strings.Cut(joined, "SCAN page")
+	if !strings.Contains(page, "SEARCH a USING COVERING INDEX funding_assessors_person_programme") ||
+		!strings.Contains(page, "SEARCH b USING INDEX funding_bids_programme_submitted") ||
+		strings.Contains(page, "TEMP B-TREE FOR ORDER BY") || !strings.Contains(rest, "SEARCH b USING INTEGER PRIMARY KEY") {
 		t.Errorf("bids to assess are not read through the indexes in order:\n%s", joined)
 	}
 }
