@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/web"
 )
 
@@ -23,6 +24,9 @@ var Templates = web.TemplateSet{Name: "directory", FS: web.Sub(templates, "templ
 // Handlers serve the directory's pages.
 type Handlers struct {
 	db *db.DB
+	// councilLists are /councils' main content, every council's or a region's, by the region
+	// asked for (nil without the page cache).
+	councilLists *pagecache.Memo[web.SharedMain]
 }
 
 // New makes the directory's handlers.

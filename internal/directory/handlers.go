@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,6 +21,7 @@ func (h *Handlers) Register(rt *web.Router) {
 	rt.Handle("GET /organisations", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.organisations(w, r, rd) })
 	rt.Handle("GET /organisations/{slug}", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.organisation(w, r, rd) })
 	rt.Cache("GET /councils", pagecache.Page{Kinds: []string{"directory"}})
+	h.councilLists = pagecache.NewMemo[web.SharedMain](rt.PageCache(), "the councils", pagecache.Page{Kinds: []string{"directory"}})
 	rt.Cache("GET /councils/{code}", pagecache.Page{Kinds: []string{"directory"}})
 	rt.Cache("GET /organisations", pagecache.Page{Kinds: []string{"directory", "accounts"}})
 	rt.Cache("GET /organisations/{slug}", pagecache.Page{Kinds: []string{"directory", "accounts"}})
@@ -47,18 +49,43 @@ type CouncilsView struct {
 const maxQueryLength = 100
 
 func (h *Handlers) councils(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	ctx := r.Context()
-	v := &CouncilsView{Page: web.Page{Title: "Councils in England"}}
-	v.Query = strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(v.Query) > maxQueryLength {
-		v.Query = v.Query[:maxQueryLength]
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > maxQueryLength {
+		q = q[:maxQueryLength]
 	}
-	regions, err := Regions(ctx, h.db)
+	region := r.URL.Query().Get("region")
+	if q != "" {
+		// A search: few councils, rendered for the person.
+		v, err := h.councilsView(r.Context(), q, region)
+		if err != nil {
+			return err
+		}
+		return rd.Render(w, r, http.StatusOK, "directory/councils", v)
+	}
+	// Every council, or a region's: the same for everyone, rendered once until the directory
+	// changes.
+	m, err := h.councilLists.Get(r.Context(), region, func(ctx context.Context) (web.SharedMain, error) {
+		v, err := h.councilsView(ctx, "", region)
+		if err != nil {
+			return web.SharedMain{}, err
+		}
+		return rd.SharedMain("directory/councils", v)
+	})
 	if err != nil {
 		return err
 	}
+	return rd.RenderShared(w, r, http.StatusOK, m)
+}
+
+// councilsView is the councils matching a search (q) in a region (its slug; any other shows
+// every region), grouped by region.
+func (h *Handlers) councilsView(ctx context.Context, q, chosen string) (*CouncilsView, error) {
+	v := &CouncilsView{Page: web.Page{Title: "Councils in England"}, Query: q}
+	regions, err := Regions(ctx, h.db)
+	if err != nil {
+		return nil, err
+	}
 	v.RegionOptions = []web.Option{{Value: "", Text: "All regions"}}
-	chosen := r.URL.Query().Get("region")
 	for _, reg := range regions {
 		v.RegionOptions = append(v.RegionOptions, web.Option{Value: reg.Slug, Text: reg.Name})
 		if reg.Slug == chosen {
@@ -70,7 +97,7 @@ func (h *Handlers) councils(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	f := CouncilFilter{RegionID: v.Region.ID, Query: v.Query}
 	v.Filtered = f.RegionID != 0 || f.Query != ""
 	if v.Groups, err = CouncilsByRegion(ctx, h.db, f); err != nil {
-		return err
+		return nil, err
 	}
 	for _, g := range v.Groups {
 		v.Shown += len(g.Councils)
@@ -78,10 +105,10 @@ func (h *Handlers) councils(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	if v.Query != "" {
 		f.Past = true
 		if v.Past, err = ListCouncils(ctx, h.db, f); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return rd.Render(w, r, http.StatusOK, "directory/councils", v)
+	return v, nil
 }
 
 // CouncilView is one council's page.

@@ -491,6 +491,9 @@ type DashboardView struct {
 	Dashboard
 	Outcomes Outcomes
 	Funder   bool
+	// FunderLink shows the way to the funder's view, on the public dashboard for those who may
+	// see it.
+	FunderLink bool
 	// Base is where the page's downloads are.
 	Base string
 	// SuppressionNote explains [c].
@@ -499,40 +502,53 @@ type DashboardView struct {
 	BuiltAt time.Time
 }
 
-func (h *Handlers) renderCoProduction(w http.ResponseWriter, r *http.Request, rd *web.Renderer, v *DashboardView) error {
-	v.SuppressionNote = SuppressionNote
-	return rd.Render(w, r, http.StatusOK, "insight/dashboard", v)
+// renderShared writes a co-production page, its main content rendered once from the figures
+// (view) until the data changes (keptFigures.pages), under key: the page, and whom it is for.
+func (h *Handlers) renderShared(w http.ResponseWriter, r *http.Request, rd *web.Renderer, key string, view func(context.Context) (*DashboardView, error)) error {
+	m, err := h.figures.pages.Get(r.Context(), key, func(ctx context.Context) (web.SharedMain, error) {
+		v, err := view(ctx)
+		if err != nil {
+			return web.SharedMain{}, err
+		}
+		v.SuppressionNote = SuppressionNote
+		return rd.SharedMain("insight/dashboard", v)
+	})
+	if err != nil {
+		return err
+	}
+	return rd.RenderShared(w, r, http.StatusOK, m)
 }
 
 func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request, rd *web.Renderer, funder bool) error {
-	d, at, err := h.dashboardNow(r.Context(), funder)
-	if err != nil {
-		return err
-	}
-	v := &DashboardView{BuiltAt: at, Page: web.Page{Title: "Co-production across England", Wide: true}, Kind: "dashboard", Dashboard: d, Funder: funder, Base: DashboardPath}
-	if funder {
-		v.Title, v.Base, v.Back = "Co-production across England: the funder’s view", FunderPath, DashboardPath
-	}
-	// Both views show the same figures, so they link to the public downloads; only the
-	// support list is the funder's own.
-	for i := range v.Figures {
-		v.Figures[i].CSV = DashboardPath + "/" + v.Figures[i].ID + ".csv"
-	}
-	if v.SupportFigure != nil {
-		v.SupportFigure.CSV = FunderPath + "/support.csv"
-	}
-	return h.renderCoProduction(w, r, rd, v)
+	// The public dashboard shows the funder and administrators the way to the funder's view:
+	// two versions of it are kept, one for them and one for everyone else.
+	id := auth.From(r.Context())
+	link := !funder && id.HasAny(auth.Funder, auth.Admin)
+	key := fmt.Sprint("dashboard funder:", funder, " link:", link)
+	return h.renderShared(w, r, rd, key, func(ctx context.Context) (*DashboardView, error) {
+		d, at, err := h.dashboardNow(ctx, funder)
+		if err != nil {
+			return nil, err
+		}
+		v := &DashboardView{BuiltAt: at, Page: web.Page{Title: "Co-production across England", Wide: true}, Kind: "dashboard", Dashboard: d,
+			Funder: funder, FunderLink: link, Base: DashboardPath}
+		if funder {
+			v.Title, v.Base, v.Back = "Co-production across England: the funder’s view", FunderPath, DashboardPath
+		}
+		return v, nil
+	})
 }
 
 func (h *Handlers) councilsTable(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	f, at, err := h.councilsNow(r.Context())
-	if err != nil {
-		return err
-	}
-	v := &DashboardView{Page: web.Page{Title: "Each council’s latest evaluation", Back: DashboardPath, Wide: true}, Kind: "councils", BuiltAt: at}
-	v.Councils = f
-	v.Councils.CSV = DashboardPath + "/councils.csv"
-	return h.renderCoProduction(w, r, rd, v)
+	return h.renderShared(w, r, rd, "councils", func(ctx context.Context) (*DashboardView, error) {
+		f, at, err := h.councilsNow(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v := &DashboardView{Page: web.Page{Title: "Each council’s latest evaluation", Back: DashboardPath, Wide: true}, Kind: "councils", BuiltAt: at}
+		v.Councils = f
+		return v, nil
+	})
 }
 
 // figureCSV serves a figure's table as CSV: name is "ID.csv".
@@ -551,7 +567,7 @@ func (h *Handlers) figureCSV(w http.ResponseWriter, r *http.Request, funder bool
 		}
 		f, ok = c, true
 	case strings.HasPrefix(id, "outcomes-") && !funder:
-		o, err := h.BuildOutcomes(ctx)
+		o, _, err := h.outcomesNow(ctx)
 		if err != nil {
 			return err
 		}
@@ -574,6 +590,7 @@ func (h *Handlers) figureCSV(w http.ResponseWriter, r *http.Request, funder bool
 // registerDashboard adds the co-production pages: public, except the funder's view.
 func (h *Handlers) registerDashboard(rt *web.Router) {
 	rd := rt.Renderer()
+	h.figures = newKeptFigures(rt.PageCache())
 	funder := web.Roles(auth.Funder, auth.Admin)
 	rt.Handle("GET "+DashboardPath, web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.dashboard(w, r, rd, false) })
 	rt.Handle("GET "+FunderPath, funder, func(w http.ResponseWriter, r *http.Request) error { return h.dashboard(w, r, rd, true) })

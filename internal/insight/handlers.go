@@ -1,6 +1,7 @@
 package insight
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -27,6 +28,7 @@ const (
 // hidden, so every page and download is public.
 func (h *Handlers) Register(rt *web.Router) {
 	rd := rt.Renderer()
+	h.nationalPage = pagecache.NewMemo[web.SharedMain](rt.PageCache(), "rough sleeping in England", pagecache.Page{Kinds: []string{"insight", "directory"}})
 	rt.Handle("GET /data", web.Public, func(w http.ResponseWriter, r *http.Request) error { return h.national(w, r, rd) })
 	rt.Handle("GET /data/rough-sleeping.csv", web.Public, h.openCSV)
 	rt.Handle("GET /data/rough-sleeping.json", web.Public, h.openJSON)
@@ -70,15 +72,30 @@ type RegionPanel struct {
 }
 
 func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	ctx := r.Context()
-	all, err := NationalFigures(ctx, h.db)
+	// The same for everyone: rendered once until the figures or the councils change.
+	m, err := h.nationalPage.Get(r.Context(), "", func(ctx context.Context) (web.SharedMain, error) {
+		v, err := h.nationalView(ctx)
+		if err != nil {
+			return web.SharedMain{}, err
+		}
+		return rd.SharedMain("insight/national", v)
+	})
 	if err != nil {
 		return err
+	}
+	return rd.RenderShared(w, r, http.StatusOK, m)
+}
+
+// nationalView is the rough sleeping figures for England and each region.
+func (h *Handlers) nationalView(ctx context.Context) (*NationalView, error) {
+	all, err := NationalFigures(ctx, h.db)
+	if err != nil {
+		return nil, err
 	}
 	v := &NationalView{Page: web.Page{Title: "Rough sleeping in England", Wide: true}, RegionSlugs: map[string]string{}}
 	regions, err := directory.Regions(ctx, h.db)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, r := range regions {
 		v.RegionSlugs[r.Name] = r.Slug
@@ -94,7 +111,7 @@ func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	if imp, err := LastImport(ctx, h.db); err == nil {
 		v.Import = &imp
 	} else if !errs.Is(err, errs.NotFound) {
-		return err
+		return nil, err
 	}
 	for _, y := range v.England.Years {
 		v.Years = append(v.Years, y.Year)
@@ -106,7 +123,7 @@ func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Rend
 			v.Panels = append(v.Panels, RegionPanel{Name: v.Regions[i].Name, Chart: c})
 		}
 	}
-	return rd.Render(w, r, http.StatusOK, "insight/national", v)
+	return v, nil
 }
 
 func yearSpan(years []int) string {

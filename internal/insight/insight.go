@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/shareddata"
 	"roundtable/internal/platform/web"
 )
@@ -77,8 +78,11 @@ type Options struct {
 
 // Handlers serve the insight pages.
 type Handlers struct {
-	db  *db.DB
-	opt Options
+	db      *db.DB
+	opt     Options
+	figures keptFigures
+	// nationalPage is /data's main content (national).
+	nationalPage *pagecache.Memo[web.SharedMain]
 }
 
 // New makes the handlers.

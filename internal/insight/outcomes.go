@@ -297,13 +297,12 @@ func changeCell(before, after int64) Cell {
 }
 
 func (h *Handlers) outcomes(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	at := h.opt.Now()
-	o, err := h.BuildOutcomes(r.Context())
-	if err != nil {
-		return err
-	}
-	o.Programmes.CSV = DashboardPath + "/" + o.Programmes.ID + ".csv"
-	o.Cycles.CSV = DashboardPath + "/" + o.Cycles.ID + ".csv"
-	return h.renderCoProduction(w, r, rd, &DashboardView{
-		Page: web.Page{Title: "Does co-production go with less rough sleeping?", Back: DashboardPath, Wide: true}, Kind: "outcomes", Outcomes: o, BuiltAt: at})
+	return h.renderShared(w, r, rd, "outcomes", func(ctx context.Context) (*DashboardView, error) {
+		o, at, err := h.outcomesNow(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &DashboardView{Page: web.Page{Title: "Does co-production go with less rough sleeping?", Back: DashboardPath, Wide: true},
+			Kind: "outcomes", Outcomes: o, BuiltAt: at}, nil
+	})
 }

@@ -863,14 +863,30 @@ type RegisterView struct {
 }
 
 func (h *Handlers) register(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	ctx := r.Context()
+	// The same for everyone who asks the same (filters and page): rendered once until the
+	// recommendations change or the minute turns (overdue).
+	m, err := h.registerPages.Get(r.Context(), r.URL.RawQuery, func(ctx context.Context) (web.SharedMain, error) {
+		v, err := h.registerView(ctx, r)
+		if err != nil {
+			return web.SharedMain{}, err
+		}
+		return rd.SharedMain("panels/register", v)
+	})
+	if err != nil {
+		return err
+	}
+	return rd.RenderShared(w, r, http.StatusOK, m)
+}
+
+// registerView is the page of the register the request asks for (its filters and page).
+func (h *Handlers) registerView(ctx context.Context, r *http.Request) (*RegisterView, error) {
 	q := r.URL.Query()
 	v := &RegisterView{Page: web.Page{Title: "Register of recommendations", Wide: true}, Now: h.opt.Now(),
 		Region: q.Get("region"), Council: q.Get("council"), Status: q.Get("status")}
 	f := Filter{PublicOnly: true}
 	regions, err := directory.Regions(ctx, h.db)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v.Regions = []web.Option{{Value: "", Text: "All regions"}}
 	for _, rg := range regions {
@@ -881,7 +897,7 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	}
 	addressed, err := AddressedCouncils(ctx, h.db)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v.Councils = append([]web.Option{{Value: "", Text: "Any addressee"}, {Value: "funder", Text: "The funder"}}, addressed...)
 	seen := map[string]bool{}
@@ -913,14 +929,14 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	v.Pager = web.PageFrom(r, registerPerPage, "Pages of recommendations")
 	f.Limit, f.Offset = registerPerPage+1, v.Pager.Offset()
 	if v.Recommendations, err = ListRecommendations(ctx, h.db, f, v.Now); err != nil {
-		return err
+		return nil, err
 	}
 	more := len(v.Recommendations) > registerPerPage
 	if more {
 		v.Recommendations = v.Recommendations[:registerPerPage]
 	}
 	v.Pager.More(r, more)
-	return rd.Render(w, r, http.StatusOK, "panels/register", v)
+	return v, nil
 }
 
 // ToAnswerView lists the recommendations addressed to the signed-in officer's council or

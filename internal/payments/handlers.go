@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -712,22 +713,29 @@ type NationalRow struct {
 }
 
 func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
-	ctx := r.Context()
-	// Read from running totals on every request: a few rows per panel and programme.
-	ps, err := PanelFigures(ctx, h.db)
-	if err != nil {
-		return err
-	}
-	bs, err := ProgrammeFigures(ctx, h.db)
-	if err != nil {
-		return err
-	}
-	v := &TableView{Page: web.Page{Title: "Who was at the table, across England", Wide: true}, National: true, Panels: ps, Bids: bs}
-	v.Table.Name = "England"
-	for _, rows := range [][]NationalRow{ps, bs} {
-		for _, row := range rows {
-			v.Table.add(row.Figures)
+	// Read from running totals (a few rows per panel and programme) and rendered when the data
+	// has changed since, and kept meanwhile (nationalTable), so the funder looking again costs
+	// the page around it.
+	m, err := h.nationalTable.Get(r.Context(), "", func(ctx context.Context) (web.SharedMain, error) {
+		ps, err := PanelFigures(ctx, h.db)
+		if err != nil {
+			return web.SharedMain{}, err
 		}
+		bs, err := ProgrammeFigures(ctx, h.db)
+		if err != nil {
+			return web.SharedMain{}, err
+		}
+		v := &TableView{Page: web.Page{Title: "Who was at the table, across England", Wide: true}, National: true, Panels: ps, Bids: bs}
+		v.Table.Name = "England"
+		for _, rows := range [][]NationalRow{ps, bs} {
+			for _, row := range rows {
+				v.Table.add(row.Figures)
+			}
+		}
+		return rd.SharedMain("payments/table", v)
+	})
+	if err != nil {
+		return err
 	}
-	return rd.Render(w, r, http.StatusOK, "payments/table", v)
+	return rd.RenderShared(w, r, http.StatusOK, m)
 }

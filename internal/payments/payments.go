@@ -20,6 +20,7 @@ import (
 
 	"roundtable/internal/platform/auth"
 	"roundtable/internal/platform/db"
+	"roundtable/internal/platform/pagecache"
 	"roundtable/internal/platform/totals"
 	"roundtable/internal/platform/web"
 )
@@ -206,8 +207,9 @@ type Options struct {
 
 // Handlers serve the payments pages.
 type Handlers struct {
-	db  *db.DB
-	opt Options
+	db            *db.DB
+	opt           Options
+	nationalTable *pagecache.Memo[web.SharedMain] // nil without the page cache
 }
 
 // New makes the handlers.
@@ -224,6 +226,9 @@ func New(d *db.DB, opt Options) *Handlers {
 // Register adds the payments routes.
 func (h *Handlers) Register(rt *web.Router) {
 	rd := rt.Renderer()
+	// Who was at the table reads the people, panels, funding and payments: kept until any data
+	// changes.
+	h.nationalTable = pagecache.NewMemo[web.SharedMain](rt.PageCache(), "who was at the table", pagecache.Page{All: true})
 	wrap := func(f func(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error) web.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) error { return f(w, r, rd) }
 	}

@@ -114,6 +114,12 @@ func (p *policy) ServeHTTP(http.ResponseWriter, *http.Request) {}
 // Page caches the GET route pattern (as the router registered it) under p. It panics on a kind
 // no migration made a counter for, so a misspelt kind fails at start, not as a stale page.
 func (c *Cache) Page(pattern string, p Page) {
+	c.mux.Handle(pattern, c.policy(pattern, p))
+}
+
+// policy makes the policy for p, sharing the reader of its counters with every other page and
+// memo showing the same kinds. what names the page or memo in a panic.
+func (c *Cache) policy(what string, p Page) *policy {
 	pol := &policy{Page: p}
 	var query string
 	var args []any
@@ -123,7 +129,7 @@ func (c *Cache) Page(pattern string, p Page) {
 		marks := make([]string, len(p.Kinds))
 		for i, k := range p.Kinds {
 			if !c.kinds[k] {
-				panic(fmt.Sprintf("pagecache: %s names the kind %q, which has no version counter", pattern, k))
+				panic(fmt.Sprintf("pagecache: %s names the kind %q, which has no version counter", what, k))
 			}
 			marks[i] = "$" + strconv.Itoa(i+1)
 			args = append(args, k)
@@ -138,7 +144,7 @@ func (c *Cache) Page(pattern string, p Page) {
 		}
 		pol.version = c.readers[key]
 	}
-	c.mux.Handle(pattern, pol)
+	return pol
 }
 
 // stamp is what a rendered page depends on; a page is served only under the same stamp.

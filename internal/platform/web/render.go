@@ -116,13 +116,28 @@ func mustSub(f fs.FS, dir string) fs.FS {
 // Render writes the named page (SET/NAME) with status. view must be a pointer to a struct that
 // embeds Page. The page is rendered to a buffer first, so a template error becomes a clean 500.
 func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name string, view any) error {
+	buf, err := rd.execute(w, r, name, view)
+	if err != nil {
+		return err
+	}
+	defer putRenderBuffer(buf)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// execute renders the named page for the request into a buffer from the pool (putRenderBuffer
+// when done), filling in the parts of its Page that come from the request.
+func (rd *Renderer) execute(w http.ResponseWriter, r *http.Request, name string, view any) (*bytes.Buffer, error) {
 	t, ok := rd.pages[name]
 	if !ok {
-		return fmt.Errorf("no page template %q", name)
+		return nil, fmt.Errorf("no page template %q", name)
 	}
 	pv, ok := view.(pageView)
 	if !ok {
-		return fmt.Errorf("view for %s does not embed web.Page", name)
+		return nil, fmt.Errorf("view for %s does not embed web.Page", name)
 	}
 	p := pv.page()
 	p.User = auth.From(r.Context())
@@ -145,15 +160,11 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		}
 	}
 	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer putRenderBuffer(buf)
 	if err := t.ExecuteTemplate(buf, "layout.html", view); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+		putRenderBuffer(buf)
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	return buf, nil
 }
 
 // renderBuffers keep the buffers pages are rendered into: a fresh buffer grew by copying

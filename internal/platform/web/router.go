@@ -86,6 +86,10 @@ func (rt *Router) Handle(pattern string, access Access, h HandlerFunc) {
 // UseCache gives the router the page cache that Cache registers pages with.
 func (rt *Router) UseCache(c *pagecache.Cache) { rt.cache = c }
 
+// PageCache is the cache given to UseCache, or nil: what a capability makes its memos with
+// (pagecache.NewMemo), so that figures shown to signed-in people are kept too.
+func (rt *Router) PageCache() *pagecache.Cache { return rt.cache }
+
 // Cache serves the route pattern, already registered as a public GET, to visitors who are not
 // signed in from the page cache, rendered again whenever what p names changes. Without a cache
 // (UseCache) it does nothing. It panics for a route that is not public, so a page meant for

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"html/template"
+	"net/http"
+	"sync"
+)
+
+// SharedMain is a page's main content rendered once, as anyone may see it, to be kept (in a
+// pagecache.Memo, until the data it shows changes) and written around each person's own header
+// and navigation by RenderShared: for pages whose content is the same for everyone allowed to
+// see them, such as the national figures, which are costly to render and to compress.
+type SharedMain struct {
+	page Page
+	main template.HTML
+	raw  []byte // main's bytes, for the checksum
+	// deflated is main compressed once, at the default level, as DEFLATE blocks none of which
+	// is the last, ending on a byte boundary (a sync flush): RenderShared sends them as they
+	// are between the compressed header and footer of each person's page.
+	deflated []byte
+}
+
+// sharedView is the page RenderShared writes: the layout around main content already made.
+type sharedView struct {
+	Page
+	Main template.HTML
+}
+
+// SharedMain renders the main content of page name (SET/NAME) for view, a pointer to a struct
+// that embeds Page, with no one signed in: whatever the template shows only to some people is
+// left out, so main content kept and shown to many never holds what one person may see.
+func (rd *Renderer) SharedMain(name string, view any) (SharedMain, error) {
+	t, ok := rd.pages[name]
+	if !ok {
+		return SharedMain{}, fmt.Errorf("no page template %q", name)
+	}
+	pv, ok := view.(pageView)
+	if !ok {
+		return SharedMain{}, fmt.Errorf("view for %s does not embed web.Page", name)
+	}
+	p := pv.page()
+	p.User, p.Path, p.Flash, p.navTabs = nil, "", "", nil
+	p.assets = rd.assets
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "main", view); err != nil {
+		return SharedMain{}, fmt.Errorf("render %s: %w", name, err)
+	}
+	var deflated bytes.Buffer
+	z, _ := flate.NewWriter(&deflated, flate.DefaultCompression)
+	_, _ = z.Write(buf.Bytes())
+	if err := z.Flush(); err != nil {
+		return SharedMain{}, err
+	}
+	return SharedMain{page: Page{Title: p.Title, Back: p.Back, Wide: p.Wide}, main: template.HTML(buf.String()), raw: buf.Bytes(), deflated: deflated.Bytes()}, nil
+}
+
+// mainMark stands for the main content while the layout is rendered around it; anything a
+// person typed is escaped in the layout, so it cannot make this comment.
+const mainMark = "<!--shared main-->"
+
+// RenderShared writes the page of main content made by SharedMain, with status, for the
+// person asking. To a client taking gzip it sends main as it was compressed once: only the
+// layout around it, a few kilobytes, is compressed for each request (a gzip stream may be
+// made of DEFLATE blocks compressed separately; its checksum is worked out over the whole).
+func (rd *Renderer) RenderShared(w http.ResponseWriter, r *http.Request, status int, m SharedMain) error {
+	if !acceptsGzip(r) || r.Method == http.MethodHead {
+		return rd.Render(w, r, status, "platform/shared", &sharedView{Page: m.page, Main: m.main})
+	}
+	buf, err := rd.execute(w, r, "platform/shared", &sharedView{Page: m.page, Main: mainMark})
+	if err != nil {
+		return err
+	}
+	defer putRenderBuffer(buf)
+	before, after, ok := bytes.Cut(buf.Bytes(), []byte(mainMark))
+	if !ok {
+		return fmt.Errorf("render shared: the layout lost the main content")
+	}
+	out := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(out)
+	// The gzip header (RFC 1952): deflate, no name or time, unknown system.
+	out.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
+	z := layoutDeflaters.Get().(*flate.Writer)
+	defer layoutDeflaters.Put(z)
+	z.Reset(out)
+	_, _ = z.Write(before)
+	_ = z.Flush()
+	out.Write(m.deflated)
+	z.Reset(out)
+	_, _ = z.Write(after)
+	_ = z.Close()
+	sum := crc32.ChecksumIEEE(before)
+	sum = crc32.Update(sum, crc32.IEEETable, m.raw)
+	sum = crc32.Update(sum, crc32.IEEETable, after)
+	out.Write(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, sum), uint32(len(before)+len(m.raw)+len(after))))
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// Set here, so Compress passes the bytes on as they are.
+	h.Set("Content-Encoding", "gzip")
+	w.WriteHeader(status)
+	_, err = w.Write(out.Bytes())
+	return err
+}
+
+// layoutDeflaters compress the layout around shared main content, at the speed pages are
+// compressed at (Compress).
+var layoutDeflaters = sync.Pool{New: func() any { z, _ := flate.NewWriter(nil, flate.BestSpeed); return z }}
