@@ -1,6 +1,11 @@
 package accounts
 
-import "roundtable/internal/platform/db"
+import (
+	"context"
+	"database/sql"
+
+	"roundtable/internal/platform/db"
+)
 
 // Migrations create people, their roles, sessions, sign-in codes and the record of failed
 // sign-ins used for throttling.
@@ -96,4 +101,16 @@ ALTER TABLE people ADD COLUMN mobile TEXT;
 -- without going through every membership (issue 15).
 CREATE INDEX memberships_role ON memberships(role, person_id);
 `,
+}, {
+	Component: "accounts", Version: 5, Name: "memberships read from their indexes alone",
+	// Safe under old code: indexes only.
+	SQL: `
+-- Whether a person has a role in an organisation (asked for each person on a panel's table),
+-- and the people of a role in an organisation (a panel's members), answered from the index
+-- without reading each membership's row.
+CREATE INDEX memberships_person_role ON memberships(person_id, organisation_id, role);
+CREATE INDEX memberships_organisation_person ON memberships(organisation_id, role, person_id);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+		return db.AnalyzeIndexes(ctx, tx, d, "memberships_person_role", "memberships_organisation_person")
+	},
 }}

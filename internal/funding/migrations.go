@@ -376,3 +376,17 @@ CREATE TABLE funding_report_types (
 			return ReportTypeTotals.Rebuild(ctx, tx, d)
 		}})
 }
+
+func init() {
+	Migrations = append(Migrations, db.Migration{
+		Component: "funding", Version: 13, Name: "the bids a person helped shape found through the indexes alone",
+		// Safe under old code: indexes only.
+		SQL: `
+-- A member's own page finds the bids whose activities they took part in: person to activity to
+-- bid, each step read from an index that holds the next key, not from every row it names.
+CREATE INDEX funding_participants_person_activity ON funding_participants(person_id, activity_id);
+CREATE INDEX funding_bid_activities_activity_bid ON funding_bid_activities(activity_id, bid_id);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+			return db.AnalyzeIndexes(ctx, tx, d, "funding_participants_person_activity", "funding_bid_activities_activity_bid")
+		}})
+}

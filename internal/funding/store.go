@@ -524,6 +524,12 @@ func BidHeadingsOfCouncil(ctx context.Context, d *db.DB, councilID int64) ([]Bid
 	return bidHeadings(ctx, d, "WHERE b.council_id = $1 ORDER BY b.id", councilID)
 }
 
+// tookPartSQL finds the submitted bids whose activities person $1 took part in, newest first:
+// person to activity to bid through indexes that hold the next key (funding/13), then each
+// bid's row for when it was submitted.
+const tookPartSQL = `SELECT b.id FROM funding_bids b WHERE b.submitted_at IS NOT NULL AND b.id IN (SELECT ba.bid_id FROM funding_bid_activities ba
+	JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1) ORDER BY b.submitted_at DESC, b.id DESC`
+
 // TookPartIn lists by their headings, newest first, a page of the submitted bids whose
 // activities the person took part in, and counts them all. A member of many panels may have
 // helped shape hundreds, so pages show the newest few and link to the rest.
@@ -533,8 +539,7 @@ func TookPartIn(ctx context.Context, d *db.DB, personID int64, limit, offset int
 	ids, err := db.Collect(ctx, d.Read, func(s db.Scanner) (any, error) {
 		var id int64
 		return id, s.Scan(&id)
-	}, `SELECT b.id FROM funding_bids b WHERE b.submitted_at IS NOT NULL AND b.id IN (SELECT ba.bid_id FROM funding_bid_activities ba
-		JOIN funding_participants fp ON fp.activity_id = ba.activity_id WHERE fp.person_id = $1) ORDER BY b.submitted_at DESC, b.id DESC`, personID)
+	}, tookPartSQL, personID)
 	if err != nil {
 		return nil, 0, fmt.Errorf("bids taken part in: %w", err)
 	}

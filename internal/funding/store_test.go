@@ -316,3 +316,30 @@ func TestBidsToAssessReadThroughTheIndexes(t *testing.T) {
 		t.Errorf("bids to assess are not read through the indexes in order:\n%s", joined)
 	}
 }
+
+func TestBidsTakenPartInFoundThroughTheIndexesAlone(t *testing.T) {
+	d := dbtest.SQLite(t, app.Migrations())
+	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+funding.TookPartSQL, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(plan, "\n")
+	// Person to activity to bid from the indexes alone; only the bids' own rows are read.
+	if !strings.Contains(joined, "SEARCH fp USING COVERING INDEX funding_participants_person_activity") ||
+		!strings.Contains(joined, "SEARCH ba USING COVERING INDEX funding_bid_activities_activity_bid") {
+		t.Errorf("the bids a person took part in are not found through the indexes alone:\n%s", joined)
+	}
+}

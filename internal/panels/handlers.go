@@ -428,7 +428,7 @@ type MeetingView struct {
 	text
 	Panel                 Panel
 	Meeting               Meeting
-	Members               []Member
+	Members               []Member // its members, without the facilitators
 	Facilitates, IsMember bool
 	MyReply               string
 	Started               bool
@@ -452,6 +452,7 @@ func (v *MeetingView) ReplyText(personID int64) string {
 // rather than cell by cell by html/template: a national panel has a hundred members.
 func (v *MeetingView) ComingRows() template.HTML {
 	var b strings.Builder
+	b.Grow(200 * len(v.Members)) // a row's length, so the builder is not copied as it grows
 	for _, m := range v.Members {
 		if m.Role != auth.Member {
 			continue
@@ -479,6 +480,7 @@ func (v *MeetingView) ComingRows() template.HTML {
 // the field's, for the error summary's link.
 func (v *MeetingView) AttendedBoxes() template.HTML {
 	var b strings.Builder
+	b.Grow(300 * len(v.Members)) // a box's length, so the builder is not copied as it grows
 	first := true
 	for _, m := range v.Members {
 		if m.Role != auth.Member {
@@ -515,7 +517,7 @@ func (h *Handlers) meetingPage(w http.ResponseWriter, r *http.Request, rd *web.R
 	if err != nil {
 		return err
 	}
-	members, err := Members(r.Context(), h.db, p.ID)
+	members, err := MembersOnly(r.Context(), h.db, p.ID)
 	if err != nil {
 		return err
 	}

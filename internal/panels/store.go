@@ -200,6 +200,12 @@ func membersWhere(ctx context.Context, d *db.DB, rest, page string, args ...any)
 	return out, nil
 }
 
+// MembersOnly lists the panel's members, by name, without its facilitators: a meeting's page
+// shows only who of them is coming and who attended.
+func MembersOnly(ctx context.Context, d *db.DB, panelID int64) ([]Member, error) {
+	return membersWhere(ctx, d, `AND m.role = 'member'`, "", panelID)
+}
+
 // MembersPage reads one page of the panel's members and facilitators, as Members orders them.
 func MembersPage(ctx context.Context, d *db.DB, panelID int64, limit, offset int) ([]Member, error) {
 	return membersWhere(ctx, d, "", "LIMIT $2 OFFSET $3", panelID, limit, offset)

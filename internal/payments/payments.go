@@ -197,6 +197,18 @@ CREATE TABLE payment_seat_totals (
 		}
 		return nil
 	},
+}, {
+	Component: "payments", Version: 4, Name: "a panel's table read from indexes alone",
+	// Safe under old code: indexes only.
+	SQL: `
+-- A panel's own table adds up its people's places by panel, and each meeting's paid claims and
+-- quick answers, from the indexes alone rather than from every claim's and answer's row.
+CREATE INDEX payment_seat_totals_panel ON payment_seat_totals(panel_id, person_id, seats);
+CREATE INDEX payment_claims_source_status ON payment_claims(source, source_id, status, days_to_pay);
+CREATE INDEX payment_feedback_answers ON payment_feedback(source, source_id, listened, again);
+`, Then: func(ctx context.Context, tx *sql.Tx, d db.Dialect) error {
+		return db.AnalyzeIndexes(ctx, tx, d, "payment_seat_totals_panel", "payment_claims_source_status", "payment_feedback_answers")
+	},
 }}
 
 // Options configure the handlers.

@@ -178,3 +178,24 @@ func splitStatements(s string) []string {
 	}
 	return out
 }
+
+// AnalyzeIndexes adds new indexes to SQLite's statistics, inside a migration's transaction,
+// when the database has statistics (ANALYZE was run): its planner would otherwise weigh the new
+// indexes by guesswork against measured older ones, and may keep to an older index that reads
+// more. A database never analyzed is left so. PostgreSQL plans from the table's statistics,
+// which a new plain index does not change.
+func AnalyzeIndexes(ctx context.Context, tx *sql.Tx, d Dialect, indexes ...string) error {
+	if d != SQLite {
+		return nil
+	}
+	var analyzed int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").Scan(&analyzed); err != nil || analyzed == 0 {
+		return err
+	}
+	for _, ix := range indexes {
+		if _, err := tx.ExecContext(ctx, "ANALYZE "+ix); err != nil {
+			return fmt.Errorf("analyze %s: %w", ix, err)
+		}
+	}
+	return nil
+}
