@@ -36,7 +36,7 @@ const (
 type DB struct {
 	Dialect Dialect
 	Write   *sql.DB
-	Read    *sql.DB
+	Read    *Reader
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
 	// URL is the PostgreSQL connection string, empty on SQLite: for a connection of its own,
@@ -133,7 +133,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
-	return &DB{Dialect: SQLite, Write: w, Read: r, Path: path, readDSN: readDSN}, nil
+	return &DB{Dialect: SQLite, Write: w, Read: newReader(r, true), Path: path, readDSN: readDSN}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -150,13 +150,13 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("cannot connect to the PostgreSQL database: %w", err)
 	}
-	return &DB{Dialect: Postgres, Write: p, Read: p, URL: url}, nil
+	return &DB{Dialect: Postgres, Write: p, Read: newReader(p, false), URL: url}, nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
 	err := d.Write.Close()
-	if d.Read != d.Write {
+	if d.Read.DB != d.Write {
 		err = errors.Join(err, d.Read.Close())
 	}
 	d.mu.Lock()
