@@ -661,16 +661,24 @@ func (h *Handlers) panelTable(w http.ResponseWriter, r *http.Request, rd *web.Re
 	if !p.Insider(me) && !me.HasAny(auth.Funder, auth.Admin) {
 		return errs.New(errs.NotFound, "")
 	}
-	pg := web.PageFrom(r, meetingsPerPage, "Pages of meetings")
-	t, err := PanelPage(ctx, h.db, p, &pg)
+	// The same for everyone who may see it: rendered once for each page asked for until the
+	// data changes (panelTables).
+	m, err := h.panelTables.Get(ctx, fmt.Sprint(p.ID, "?", r.URL.RawQuery), func(ctx context.Context) (web.SharedMain, error) {
+		pg := web.PageFrom(r, meetingsPerPage, "Pages of meetings")
+		t, err := PanelPage(ctx, h.db, p, &pg)
+		if err != nil {
+			return web.SharedMain{}, err
+		}
+		if err := pg.Count(r, t.OccasionCount, "meetings"); err != nil {
+			return web.SharedMain{}, err
+		}
+		return rd.SharedMain("payments/table", &TableView{Page: web.Page{Title: "Who was at the table: " + p.Name,
+			Back: "/panels/" + p.Slug, Wide: true}, Table: t, Kind: "panel", Link: "/panels/" + p.Slug, Pager: &pg})
+	})
 	if err != nil {
 		return err
 	}
-	if err := pg.Count(r, t.OccasionCount, "meetings"); err != nil {
-		return err
-	}
-	return rd.Render(w, r, http.StatusOK, "payments/table", &TableView{Page: web.Page{Title: "Who was at the table: " + p.Name,
-		Back: "/panels/" + p.Slug, Wide: true}, Table: t, Kind: "panel", Link: "/panels/" + p.Slug, Pager: &pg})
+	return rd.RenderShared(w, r, http.StatusOK, m)
 }
 
 func (h *Handlers) bidTable(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {

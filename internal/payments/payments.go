@@ -222,6 +222,7 @@ type Handlers struct {
 	db            *db.DB
 	opt           Options
 	nationalTable *pagecache.Memo[web.SharedMain] // nil without the page cache
+	panelTables   *pagecache.Memo[web.SharedMain] // by panel and query
 }
 
 // New makes the handlers.
@@ -238,9 +239,10 @@ func New(d *db.DB, opt Options) *Handlers {
 // Register adds the payments routes.
 func (h *Handlers) Register(rt *web.Router) {
 	rd := rt.Renderer()
-	// Who was at the table reads the people, panels, funding and payments: kept until any data
-	// changes.
+	// Who was at the table, across England and at each panel, reads the people, panels,
+	// funding and payments: kept until any data changes.
 	h.nationalTable = pagecache.NewMemo[web.SharedMain](rt.PageCache(), "who was at the table", pagecache.Page{All: true})
+	h.panelTables = pagecache.NewMemo[web.SharedMain](rt.PageCache(), "who was at each panel's table", pagecache.Page{All: true})
 	wrap := func(f func(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error) web.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) error { return f(w, r, rd) }
 	}
