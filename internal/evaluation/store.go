@@ -147,10 +147,30 @@ func ListCycles(ctx context.Context, d *db.DB) ([]Cycle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list cycles: %w", err)
 	}
+	// Every cycle's panels in one query, and each version of the standards once: a national
+	// funder's list has a cycle for each region and year, and a query or two for each cost a
+	// round trip apiece on PostgreSQL.
+	type cyclePanel struct{ cycle, panel int64 }
+	links, err := db.Collect(ctx, d.Read, func(s db.Scanner) (cp cyclePanel, err error) { err = s.Scan(&cp.cycle, &cp.panel); return cp, err },
+		`SELECT cycle_id, panel_id FROM evaluation_cycle_panels ORDER BY cycle_id, panel_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list cycles' panels: %w", err)
+	}
+	panels := map[int64][]int64{}
+	for _, l := range links {
+		panels[l.cycle] = append(panels[l.cycle], l.panel)
+	}
+	versions := map[int64]standards.VersionRef{}
 	for i := range cs {
-		if err := fillCycle(ctx, d, &cs[i]); err != nil {
-			return nil, err
+		c := &cs[i]
+		v, ok := versions[c.Version.ID]
+		if !ok {
+			if v, err = standards.VersionByID(ctx, d, c.Version.ID); err != nil {
+				return nil, err
+			}
+			versions[c.Version.ID] = v
 		}
+		c.Version, c.PanelIDs = v, panels[c.ID]
 	}
 	return cs, nil
 }
