@@ -289,24 +289,7 @@ func TestMoneyAndTime(t *testing.T) {
 // SQLite once chose to scan every council's bids instead, 15 ms a page.
 func TestBidsToAssessReadThroughTheIndexes(t *testing.T) {
 	d := dbtest.SQLite(t, app.Migrations())
-	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+funding.AssessPageSQL, 1, 50, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	joined := strings.Join(plan, "\n")
+	joined := dbtest.Plan(t, d, funding.AssessPageSQL, 1, 50, 0)
 	// The page's bids come first, through the two indexes; only the page's own rows are then
 	// read by id and sorted whole.
 	page, rest, _ := strings.Cut(joined, "SCAN page")
@@ -319,24 +302,7 @@ func TestBidsToAssessReadThroughTheIndexes(t *testing.T) {
 
 func TestBidsTakenPartInFoundThroughTheIndexesAlone(t *testing.T) {
 	d := dbtest.SQLite(t, app.Migrations())
-	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+funding.TookPartSQL, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	joined := strings.Join(plan, "\n")
+	joined := dbtest.Plan(t, d, funding.TookPartSQL, 1)
 	// Person to activity to bid from the indexes alone; only the bids' own rows are read.
 	if !strings.Contains(joined, "SEARCH fp USING COVERING INDEX funding_participants_person_activity") ||
 		!strings.Contains(joined, "SEARCH ba USING COVERING INDEX funding_bid_activities_activity_bid") {

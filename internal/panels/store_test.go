@@ -350,24 +350,7 @@ func TestDueAtInLondon(t *testing.T) {
 func TestRegisterReadsThroughTheIndex(t *testing.T) {
 	d := dbtest.SQLite(t, app.Migrations())
 	q, args := panels.ListQuery(panels.Filter{PublicOnly: true, Limit: 51}, time.Now())
-	rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	joined := strings.Join(plan, "\n")
+	joined := dbtest.Plan(t, d, q, args...)
 	if !strings.Contains(joined, "recommendations_newest") || strings.Contains(joined, "TEMP B-TREE") {
 		t.Errorf("the register sorts instead of reading the index:\n%s", joined)
 	}

@@ -1,7 +1,6 @@
 package payments_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -28,23 +27,7 @@ func TestPanelTableCountsFromTheIndexesAlone(t *testing.T) {
 		{`SELECT m.person_id FROM memberships m WHERE m.organisation_id = $1 AND m.role IN ('member', 'facilitator')`,
 			"SEARCH m USING COVERING INDEX memberships_organisation_person (organisation_id=? AND role=?)"},
 	} {
-		rows, err := d.Read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+c.query, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if joined := strings.Join(plan, "\n"); !strings.Contains(joined, c.want) {
+		if joined := dbtest.Plan(t, d, c.query, 1); !strings.Contains(joined, c.want) {
 			t.Errorf("%s\nis not read from the index alone (%s):\n%s", c.query, c.want, joined)
 		}
 	}
