@@ -64,17 +64,9 @@ func (h *Handlers) councils(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	}
 	// Every council, or a region's: the same for everyone, rendered once until the directory
 	// changes.
-	m, err := h.councilLists.Get(r.Context(), region, func(ctx context.Context) (web.SharedMain, error) {
-		v, err := h.councilsView(ctx, "", region)
-		if err != nil {
-			return web.SharedMain{}, err
-		}
-		return rd.SharedMain("directory/councils", v)
+	return rd.RenderKept(w, r, h.councilLists, region, "directory/councils", func(ctx context.Context) (any, error) {
+		return h.councilsView(ctx, "", region)
 	})
-	if err != nil {
-		return err
-	}
-	return rd.RenderShared(w, r, http.StatusOK, m)
 }
 
 // councilsView is the councils matching a search (q) in a region (its slug; any other shows

@@ -505,18 +505,14 @@ type DashboardView struct {
 // renderShared writes a co-production page, its main content rendered once from the figures
 // (view) until the data changes (keptFigures.pages), under key: the page, and whom it is for.
 func (h *Handlers) renderShared(w http.ResponseWriter, r *http.Request, rd *web.Renderer, key string, view func(context.Context) (*DashboardView, error)) error {
-	m, err := h.figures.pages.Get(r.Context(), key, func(ctx context.Context) (web.SharedMain, error) {
+	return rd.RenderKept(w, r, h.figures.pages, key, "insight/dashboard", func(ctx context.Context) (any, error) {
 		v, err := view(ctx)
 		if err != nil {
-			return web.SharedMain{}, err
+			return nil, err
 		}
 		v.SuppressionNote = SuppressionNote
-		return rd.SharedMain("insight/dashboard", v)
+		return v, nil
 	})
-	if err != nil {
-		return err
-	}
-	return rd.RenderShared(w, r, http.StatusOK, m)
 }
 
 func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request, rd *web.Renderer, funder bool) error {

@@ -73,17 +73,7 @@ type RegionPanel struct {
 
 func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	// The same for everyone: rendered once until the figures or the councils change.
-	m, err := h.nationalPage.Get(r.Context(), "", func(ctx context.Context) (web.SharedMain, error) {
-		v, err := h.nationalView(ctx)
-		if err != nil {
-			return web.SharedMain{}, err
-		}
-		return rd.SharedMain("insight/national", v)
-	})
-	if err != nil {
-		return err
-	}
-	return rd.RenderShared(w, r, http.StatusOK, m)
+	return rd.RenderKept(w, r, h.nationalPage, "", "insight/national", func(ctx context.Context) (any, error) { return h.nationalView(ctx) })
 }
 
 // nationalView is the rough sleeping figures for England and each region.

@@ -867,17 +867,9 @@ type RegisterView struct {
 func (h *Handlers) register(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
 	// The same for everyone who asks the same (filters and page): rendered once until the
 	// recommendations change or the minute turns (overdue).
-	m, err := h.registerPages.Get(r.Context(), r.URL.RawQuery, func(ctx context.Context) (web.SharedMain, error) {
-		v, err := h.registerView(ctx, r)
-		if err != nil {
-			return web.SharedMain{}, err
-		}
-		return rd.SharedMain("panels/register", v)
+	return rd.RenderKept(w, r, h.registerPages, r.URL.RawQuery, "panels/register", func(ctx context.Context) (any, error) {
+		return h.registerView(ctx, r)
 	})
-	if err != nil {
-		return err
-	}
-	return rd.RenderShared(w, r, http.StatusOK, m)
 }
 
 // registerView is the page of the register the request asks for (its filters and page).

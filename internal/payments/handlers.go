@@ -663,22 +663,18 @@ func (h *Handlers) panelTable(w http.ResponseWriter, r *http.Request, rd *web.Re
 	}
 	// The same for everyone who may see it: rendered once for each page asked for until the
 	// data changes (panelTables).
-	m, err := h.panelTables.Get(ctx, fmt.Sprint(p.ID, "?", r.URL.RawQuery), func(ctx context.Context) (web.SharedMain, error) {
+	return rd.RenderKept(w, r, h.panelTables, fmt.Sprint(p.ID, "?", r.URL.RawQuery), "payments/table", func(ctx context.Context) (any, error) {
 		pg := web.PageFrom(r, meetingsPerPage, "Pages of meetings")
 		t, err := PanelPage(ctx, h.db, p, &pg)
 		if err != nil {
-			return web.SharedMain{}, err
+			return nil, err
 		}
 		if err := pg.Count(r, t.OccasionCount, "meetings"); err != nil {
-			return web.SharedMain{}, err
+			return nil, err
 		}
-		return rd.SharedMain("payments/table", &TableView{Page: web.Page{Title: "Who was at the table: " + p.Name,
-			Back: "/panels/" + p.Slug, Wide: true}, Table: t, Kind: "panel", Link: "/panels/" + p.Slug, Pager: &pg})
+		return &TableView{Page: web.Page{Title: "Who was at the table: " + p.Name,
+			Back: "/panels/" + p.Slug, Wide: true}, Table: t, Kind: "panel", Link: "/panels/" + p.Slug, Pager: &pg}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return rd.RenderShared(w, r, http.StatusOK, m)
 }
 
 func (h *Handlers) bidTable(w http.ResponseWriter, r *http.Request, rd *web.Renderer) error {
@@ -724,14 +720,14 @@ func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Rend
 	// Read from running totals (a few rows per panel and programme) and rendered when the data
 	// has changed since, and kept meanwhile (nationalTable), so the funder looking again costs
 	// the page around it.
-	m, err := h.nationalTable.Get(r.Context(), "", func(ctx context.Context) (web.SharedMain, error) {
+	return rd.RenderKept(w, r, h.nationalTable, "", "payments/table", func(ctx context.Context) (any, error) {
 		ps, err := PanelFigures(ctx, h.db)
 		if err != nil {
-			return web.SharedMain{}, err
+			return nil, err
 		}
 		bs, err := ProgrammeFigures(ctx, h.db)
 		if err != nil {
-			return web.SharedMain{}, err
+			return nil, err
 		}
 		v := &TableView{Page: web.Page{Title: "Who was at the table, across England", Wide: true}, National: true, Panels: ps, Bids: bs}
 		v.Table.Name = "England"
@@ -740,10 +736,6 @@ func (h *Handlers) national(w http.ResponseWriter, r *http.Request, rd *web.Rend
 				v.Table.add(row.Figures)
 			}
 		}
-		return rd.SharedMain("payments/table", v)
+		return v, nil
 	})
-	if err != nil {
-		return err
-	}
-	return rd.RenderShared(w, r, http.StatusOK, m)
 }

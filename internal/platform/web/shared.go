@@ -3,12 +3,15 @@ package web
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"html/template"
 	"net/http"
 	"sync"
+
+	"roundtable/internal/platform/pagecache"
 )
 
 // SharedMain is a page's main content rendered once, as anyone may see it, to be kept (in a
@@ -110,3 +113,21 @@ func (rd *Renderer) RenderShared(w http.ResponseWriter, r *http.Request, status 
 // layoutDeflaters compress the layout around shared main content, at the speed pages are
 // compressed at (Compress).
 var layoutDeflaters = sync.Pool{New: func() any { z, _ := flate.NewWriter(nil, flate.BestSpeed); return z }}
+
+// RenderKept writes a page whose main content (page name's) is the same for everyone allowed to
+// see it, kept in memo under key until the data it shows changes: view makes the page's view
+// (a pointer to a struct embedding Page) when the content must be rendered again. Who may see
+// the page is checked before.
+func (rd *Renderer) RenderKept(w http.ResponseWriter, r *http.Request, memo *pagecache.Memo[SharedMain], key, name string, view func(context.Context) (any, error)) error {
+	m, err := memo.Get(r.Context(), key, func(ctx context.Context) (SharedMain, error) {
+		v, err := view(ctx)
+		if err != nil {
+			return SharedMain{}, err
+		}
+		return rd.SharedMain(name, v)
+	})
+	if err != nil {
+		return err
+	}
+	return rd.RenderShared(w, r, http.StatusOK, m)
+}
