@@ -22,10 +22,27 @@ type SharedMain struct {
 	page Page
 	main template.HTML
 	raw  []byte // main's bytes, for the checksum
-	// deflated is main compressed once, at the default level, as DEFLATE blocks none of which
-	// is the last, ending on a byte boundary (a sync flush): RenderShared sends them as they
-	// are between the compressed header and footer of each person's page.
-	deflated []byte
+	// deflated is main compressed once, when a client taking gzip first asks.
+	deflated *deflatedMain
+}
+
+// deflatedMain is main content compressed at the default level as DEFLATE blocks none of
+// which is the last, ending on a byte boundary (a sync flush): RenderShared sends them as they
+// are between the compressed header and footer of each person's page.
+type deflatedMain struct {
+	once  sync.Once
+	bytes []byte
+}
+
+func (m SharedMain) deflate() []byte {
+	m.deflated.once.Do(func() {
+		var b bytes.Buffer
+		z, _ := flate.NewWriter(&b, flate.DefaultCompression)
+		_, _ = z.Write(m.raw)
+		_ = z.Flush()
+		m.deflated.bytes = b.Bytes()
+	})
+	return m.deflated.bytes
 }
 
 // sharedView is the page RenderShared writes: the layout around main content already made.
@@ -53,13 +70,8 @@ func (rd *Renderer) SharedMain(name string, view any) (SharedMain, error) {
 	if err := t.ExecuteTemplate(&buf, "main", view); err != nil {
 		return SharedMain{}, fmt.Errorf("render %s: %w", name, err)
 	}
-	var deflated bytes.Buffer
-	z, _ := flate.NewWriter(&deflated, flate.DefaultCompression)
-	_, _ = z.Write(buf.Bytes())
-	if err := z.Flush(); err != nil {
-		return SharedMain{}, err
-	}
-	return SharedMain{page: Page{Title: p.Title, Back: p.Back, Wide: p.Wide}, main: template.HTML(buf.String()), raw: buf.Bytes(), deflated: deflated.Bytes()}, nil
+	return SharedMain{page: Page{Title: p.Title, Back: p.Back, Wide: p.Wide}, main: template.HTML(buf.String()), raw: buf.Bytes(),
+		deflated: &deflatedMain{}}, nil
 }
 
 // mainMark stands for the main content while the layout is rendered around it; anything a
@@ -92,7 +104,7 @@ func (rd *Renderer) RenderShared(w http.ResponseWriter, r *http.Request, status 
 	z.Reset(out)
 	_, _ = z.Write(before)
 	_ = z.Flush()
-	out.Write(m.deflated)
+	out.Write(m.deflate())
 	z.Reset(out)
 	_, _ = z.Write(after)
 	_ = z.Close()
@@ -117,8 +129,16 @@ var layoutDeflaters = sync.Pool{New: func() any { z, _ := flate.NewWriter(nil, f
 // RenderKept writes a page whose main content (page name's) is the same for everyone allowed to
 // see it, kept in memo under key until the data it shows changes: view makes the page's view
 // (a pointer to a struct embedding Page) when the content must be rendered again. Who may see
-// the page is checked before.
+// the page is checked before. Without a memo (no page cache) the page is rendered for the
+// person, as any other.
 func (rd *Renderer) RenderKept(w http.ResponseWriter, r *http.Request, memo *pagecache.Memo[SharedMain], key, name string, view func(context.Context) (any, error)) error {
+	if memo == nil {
+		v, err := view(r.Context())
+		if err != nil {
+			return err
+		}
+		return rd.Render(w, r, http.StatusOK, name, v)
+	}
 	m, err := memo.Get(r.Context(), key, func(ctx context.Context) (SharedMain, error) {
 		v, err := view(ctx)
 		if err != nil {
