@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,7 +46,7 @@ type DB struct {
 	// readDSN opens more SQLite readers like Read's (OpenReader), closed with the rest.
 	readDSN string
 	mu      sync.Mutex
-	more    []*sql.DB
+	more    []io.Closer // closed with the rest
 }
 
 // OpenReader opens a pool of one SQLite reader of its own, outside Read, for work that keeps
@@ -65,6 +66,23 @@ func (d *DB) OpenReader() (*sql.DB, error) {
 	d.more = append(d.more, r)
 	d.mu.Unlock()
 	return r, nil
+}
+
+// OpenWALIndex opens the SQLite database's shared-memory file (the WAL index, NAME-shm) for
+// reading, closed with the rest: its header says cheaply whether anyone has committed
+// (pagecache). It exists while a connection is open.
+func (d *DB) OpenWALIndex() (*os.File, error) {
+	if d.Path == "" {
+		return nil, errors.New("OpenWALIndex is for SQLite")
+	}
+	f, err := os.Open(d.Path + "-shm")
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.more = append(d.more, f)
+	d.mu.Unlock()
+	return f, nil
 }
 
 // Options says which database to open.

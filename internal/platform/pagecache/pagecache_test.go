@@ -357,3 +357,37 @@ func TestConcurrentRequestsSeeEveryEarlierWrite(t *testing.T) {
 		}
 	})
 }
+
+// TestSQLiteIsAskedOnlyAfterACommit checks the probe's reading of the WAL index: while nothing
+// is committed, pages are served without asking SQLite at all; a commit by any connection
+// (this process's writer, or another process's: another DB opened on the same file) makes the
+// next request ask, and see it.
+func TestSQLiteIsAskedOnlyAfterACommit(t *testing.T) {
+	d := dbtest.SQLite(t, migrations)
+	s := newSite(t, d)
+	s.page(t, "/notes", 1)
+	asked := s.cache.ProbeAsks()
+	for range 20 {
+		s.page(t, "/notes", 0)
+	}
+	if got := s.cache.ProbeAsks() - asked; got != 0 {
+		t.Errorf("SQLite asked %d times with nothing committed, want 0", got)
+	}
+	exec(t, d, "INSERT INTO notes (body) VALUES ('first')")
+	if got := s.page(t, "/notes", 1); !strings.Contains(got, "first") {
+		t.Errorf("after a commit: %q", got)
+	}
+	other, err := db.OpenSQLiteFile(context.Background(), d.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	exec(t, other, "INSERT INTO notes (body) VALUES ('second')")
+	if got := s.page(t, "/notes", 1); !strings.Contains(got, "second") {
+		t.Errorf("after another connection's commit: %q", got)
+	}
+	s.page(t, "/notes", 0)
+	if got := s.cache.ProbeAsks() - asked; got != 2 {
+		t.Errorf("SQLite asked %d times for two commits, want 2", got)
+	}
+}
