@@ -177,38 +177,44 @@ func (h *Handlers) panel(w http.ResponseWriter, r *http.Request, rd *web.Rendere
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	now := h.opt.Now()
-	v := &PanelView{Page: web.Page{Title: p.Name}, Panel: p, Insider: p.Insider(me), Facilitates: p.Facilitates(me),
-		IsMember: p.IsMember(me), Now: now}
-	if v.Insider {
-		if v.MemberCount, err = CountMembers(ctx, h.db, p.ID); err != nil {
-			return err
+	// What the page shows depends on the panel, whether the person is inside it, a member or a
+	// facilitator, and the page of recommendations asked for, never on who they are: it is
+	// kept for each of those until the panel's data changes or the minute turns (panelPages).
+	insider, facilitates, isMember := p.Insider(me), p.Facilitates(me), p.IsMember(me)
+	key := fmt.Sprint(p.ID, insider, facilitates, isMember, "?", r.URL.RawQuery)
+	return rd.RenderKept(w, r, h.panelPages, key, "panels/panel", func(ctx context.Context) (any, error) {
+		now := h.opt.Now()
+		v := &PanelView{Page: web.Page{Title: p.Name}, Panel: p, Insider: insider, Facilitates: facilitates, IsMember: isMember, Now: now}
+		var err error
+		if v.Insider {
+			if v.MemberCount, err = CountMembers(ctx, h.db, p.ID); err != nil {
+				return nil, err
+			}
+			if v.Meetings, err = MeetingsAround(ctx, h.db, p.ID, now, panelMeetingsComing, panelMeetingsPast); err != nil {
+				return nil, err
+			}
+			if v.MeetingCount, _, err = CountMeetings(ctx, h.db, p.ID, now); err != nil {
+				return nil, err
+			}
+		} else if v.Named, err = NamedMembers(ctx, h.db, p.ID); err != nil {
+			return nil, err
 		}
-		if v.Meetings, err = MeetingsAround(ctx, h.db, p.ID, now, panelMeetingsComing, panelMeetingsPast); err != nil {
-			return err
+		v.Pager = web.PageFrom(r, panelRecommendationsPerPage, "Pages of recommendations")
+		f := Filter{PanelID: p.ID, PublicOnly: !v.Insider, Limit: panelRecommendationsPerPage + 1, Offset: v.Pager.Offset()}
+		if v.Recommendations, err = ListRecommendations(ctx, h.db, f, now); err != nil {
+			return nil, err
 		}
-		if v.MeetingCount, _, err = CountMeetings(ctx, h.db, p.ID, now); err != nil {
-			return err
+		more := len(v.Recommendations) > panelRecommendationsPerPage
+		if more {
+			v.Recommendations = v.Recommendations[:panelRecommendationsPerPage]
 		}
-	} else if v.Named, err = NamedMembers(ctx, h.db, p.ID); err != nil {
-		return err
-	}
-	v.Pager = web.PageFrom(r, panelRecommendationsPerPage, "Pages of recommendations")
-	f := Filter{PanelID: p.ID, PublicOnly: !v.Insider, Limit: panelRecommendationsPerPage + 1, Offset: v.Pager.Offset()}
-	if v.Recommendations, err = ListRecommendations(ctx, h.db, f, now); err != nil {
-		return err
-	}
-	more := len(v.Recommendations) > panelRecommendationsPerPage
-	if more {
-		v.Recommendations = v.Recommendations[:panelRecommendationsPerPage]
-	}
-	v.Pager.More(r, more)
-	f.Status = StatusOverdue
-	if v.Overdue, err = CountRecommendations(ctx, h.db, f, now); err != nil {
-		return err
-	}
-	return rd.Render(w, r, http.StatusOK, "panels/panel", v)
+		v.Pager.More(r, more)
+		f.Status = StatusOverdue
+		if v.Overdue, err = CountRecommendations(ctx, h.db, f, now); err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
 }
 
 // MemberView is a member's profile as a panel sees it.

@@ -280,9 +280,9 @@ type Options struct {
 type Handlers struct {
 	db  *db.DB
 	opt Options
-	// registerPages are the register's main content, by the filters and page asked for (nil
-	// without the page cache).
-	registerPages *pagecache.Memo[web.SharedMain]
+	// registerPages are the register's main content, by the filters and page asked for, and
+	// panelPages a panel's, by what the person may see (nil without the page cache).
+	registerPages, panelPages *pagecache.Memo[web.SharedMain]
 }
 
 // New makes the handlers.
@@ -338,6 +338,7 @@ func (h *Handlers) Register(rt *web.Router) {
 	// Overdue answers and closing dates depend on the clock as well as the data.
 	shown := pagecache.Page{Kinds: []string{"panels", "consent", "directory", "accounts"}, Every: time.Minute}
 	h.registerPages = pagecache.NewMemo[web.SharedMain](rt.PageCache(), "the register of recommendations", shown)
+	h.panelPages = pagecache.NewMemo[web.SharedMain](rt.PageCache(), "the panels' pages", shown)
 	for _, p := range []string{"/panels", "/panels/{slug}", "/opportunities", "/opportunities/{id}", "/recommendations", "/recommendations/{id}"} {
 		rt.Cache("GET "+p, shown)
 	}
