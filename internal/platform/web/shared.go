@@ -20,8 +20,7 @@ import (
 // see them, such as the national figures, which are costly to render and to compress.
 type SharedMain struct {
 	page Page
-	main template.HTML
-	raw  []byte // main's bytes, for the checksum
+	main []byte // the rendered HTML, kept once: sent as it is, compressed, and checksummed
 	// deflated is main compressed once, when a client taking gzip first asks.
 	deflated *deflatedMain
 }
@@ -38,7 +37,7 @@ func (m SharedMain) deflate() []byte {
 	m.deflated.once.Do(func() {
 		var b bytes.Buffer
 		z, _ := flate.NewWriter(&b, flate.DefaultCompression)
-		_, _ = z.Write(m.raw)
+		_, _ = z.Write(m.main)
 		_ = z.Flush()
 		m.deflated.bytes = b.Bytes()
 	})
@@ -70,7 +69,7 @@ func (rd *Renderer) SharedMain(name string, view any) (SharedMain, error) {
 	if err := t.ExecuteTemplate(&buf, "main", view); err != nil {
 		return SharedMain{}, fmt.Errorf("render %s: %w", name, err)
 	}
-	return SharedMain{page: Page{Title: p.Title, Back: p.Back, Wide: p.Wide}, main: template.HTML(buf.String()), raw: buf.Bytes(),
+	return SharedMain{page: Page{Title: p.Title, Back: p.Back, Wide: p.Wide}, main: buf.Bytes(),
 		deflated: &deflatedMain{}}, nil
 }
 
@@ -84,7 +83,7 @@ const mainMark = "<!--shared main-->"
 // made of DEFLATE blocks compressed separately; its checksum is worked out over the whole).
 func (rd *Renderer) RenderShared(w http.ResponseWriter, r *http.Request, status int, m SharedMain) error {
 	if !acceptsGzip(r) || r.Method == http.MethodHead {
-		return rd.Render(w, r, status, "platform/shared", &sharedView{Page: m.page, Main: m.main})
+		return rd.Render(w, r, status, "platform/shared", &sharedView{Page: m.page, Main: template.HTML(m.main)})
 	}
 	buf, err := rd.execute(w, r, "platform/shared", &sharedView{Page: m.page, Main: mainMark})
 	if err != nil {
@@ -109,9 +108,9 @@ func (rd *Renderer) RenderShared(w http.ResponseWriter, r *http.Request, status 
 	_, _ = z.Write(after)
 	_ = z.Close()
 	sum := crc32.ChecksumIEEE(before)
-	sum = crc32.Update(sum, crc32.IEEETable, m.raw)
+	sum = crc32.Update(sum, crc32.IEEETable, m.main)
 	sum = crc32.Update(sum, crc32.IEEETable, after)
-	out.Write(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, sum), uint32(len(before)+len(m.raw)+len(after))))
+	out.Write(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, sum), uint32(len(before)+len(m.main)+len(after))))
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
